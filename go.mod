@@ -1,0 +1,3 @@
+module github.com/aurinko-go/aurinko
+
+go 1.26
