@@ -1,0 +1,34 @@
+package connectors
+
+import (
+	"context"
+
+	"golang.org/x/oauth2"
+)
+
+// Revoker is implemented by connectors whose provider can revoke a grant.
+type Revoker interface {
+	// Revoke revokes tok at the provider. Revoking a token the provider no
+	// longer knows is not an error.
+	Revoke(ctx context.Context, tok *oauth2.Token) error
+}
+
+// DaemonAuthorizer is implemented by connectors whose provider has an
+// app-only (service account, admin consent) flow. Connectors without it
+// authorize daemon accounts with their ordinary code flow.
+type DaemonAuthorizer interface {
+	// DaemonAuthURL returns where to send an administrator to grant the
+	// app access (admin consent), with state and redirect as in AuthRequest.
+	DaemonAuthURL(ctx context.Context, req AuthRequest) (string, error)
+	// DaemonGrant completes the daemon flow from the callback query and
+	// returns an app-only grant.
+	DaemonGrant(ctx context.Context, redirectURL string, callback map[string][]string) (*Grant, error)
+}
+
+// APIBaser is implemented by connectors that expose the provider's own API
+// through the direct pass-through proxy.
+type APIBaser interface {
+	// APIBaseURL is the provider API's base URL for an account whose
+	// Identity.ServerURL is serverURL ("" when not per account).
+	APIBaseURL(serverURL string) string
+}
