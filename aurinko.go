@@ -9,7 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aurinko-go/aurinko/accounts"
 	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/auth"
+	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/session"
 	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/store"
 )
@@ -43,6 +47,27 @@ type Config struct {
 	// BasePath is the prefix of the API paths. Default: DefaultBasePath.
 	// It must start with "/" and not end with "/".
 	BasePath string
+	// PublicURL is the server's external base URL as browsers and
+	// providers reach it, without the base path, e.g.
+	// "https://api.example.com". The OAuth callback registered with every
+	// provider is PublicURL + BasePath + "/auth/callback". Required.
+	PublicURL string
+	// Connectors are the providers users can connect (connectors/google,
+	// connectors/office365, connectors/oidc, connectors/oauth2, ...). One
+	// per service type.
+	Connectors []connectors.Connector
+	// Session configures sessions; its Store, Now and Logger are filled
+	// from this Config. Zero values take package session's defaults (idle
+	// timeout 14 days, lifetime 90 days, Secure SameSite=None cookies).
+	Session session.Config
+	// DisableCookieSessions makes the server bearer-only: browsers are
+	// never allowed to send credentials cross-origin (no
+	// Access-Control-Allow-Credentials). Default false: add-ins may use the
+	// session cookie that authorizeUser sets.
+	DisableCookieSessions bool
+	// OriginCacheTTL is how long the allowed CORS origins of all apps are
+	// cached. Default 30 seconds.
+	OriginCacheTTL time.Duration
 }
 
 // Server is the wired backend. Create it with New; it is safe for
@@ -54,6 +79,14 @@ type Server struct {
 	now      func() time.Time
 	client   *http.Client
 	basePath string
+
+	connectors *connectors.Registry
+	accounts   *accounts.Service
+	sessions   *session.Manager
+	auth       *auth.Handler
+	origins    *originCache
+	cookies    bool
+	handler    http.Handler
 }
 
 // ErrConfig is wrapped by every error New returns for a bad Config.
@@ -91,7 +124,60 @@ func New(cfg Config) (*Server, error) {
 	if !strings.HasPrefix(s.basePath, "/") || strings.HasSuffix(s.basePath, "/") || strings.ContainsAny(s.basePath, " ?#{}") {
 		return nil, fmt.Errorf("%w: BasePath %q must start with / and not end with /", ErrConfig, s.basePath)
 	}
+	if cfg.PublicURL == "" {
+		return nil, fmt.Errorf("%w: PublicURL is required (the OAuth callback is built from it)", ErrConfig)
+	}
+	var err error
+	if s.connectors, err = connectors.NewRegistry(cfg.Connectors...); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if s.accounts, err = accounts.New(accounts.Config{Store: s.store, Keyring: s.keyring, Connectors: s.connectors, Now: s.now, Logger: s.logger}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	sc := cfg.Session
+	sc.Store, sc.Now, sc.Logger = s.store, s.now, s.logger
+	if s.sessions, err = session.New(sc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if s.auth, err = auth.New(auth.Config{Accounts: s.accounts, Sessions: s.sessions, Keyring: s.keyring,
+		PublicURL: strings.TrimSuffix(cfg.PublicURL, "/") + s.basePath, InsecureCookies: sc.InsecureCookies,
+		Now: s.now, Logger: s.logger}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	ttl := cfg.OriginCacheTTL
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	s.cookies = !cfg.DisableCookieSessions
+	s.origins = &originCache{store: s.store, ttl: ttl, now: s.now, logger: s.logger}
+	s.handler = s.buildHandler()
 	return s, nil
+}
+
+// Accounts returns the account service: apps, users, accounts, tokens.
+func (s *Server) Accounts() *accounts.Service { return s.accounts }
+
+// Sessions returns the session manager.
+func (s *Server) Sessions() *session.Manager { return s.sessions }
+
+// Connectors returns the registry of the configured connectors.
+func (s *Server) Connectors() *connectors.Registry { return s.connectors }
+
+// CallbackURL is the OAuth redirect URI to register with every provider.
+func (s *Server) CallbackURL() string { return s.auth.CallbackURL() }
+
+// AppSpec describes a client application: its clientId, its client secret
+// (sealed before it is stored), its allowed return URLs (matched exactly,
+// see auth.MatchReturnURL) and the browser origins allowed to call the API.
+type AppSpec = accounts.AppSpec
+
+// PutApp registers an app or replaces its registration.
+func (s *Server) PutApp(ctx context.Context, spec AppSpec) error {
+	if err := s.accounts.PutApp(ctx, spec); err != nil {
+		return err
+	}
+	s.origins.invalidate()
+	return nil
 }
 
 // Store returns the store the server was configured with.
@@ -117,10 +203,17 @@ func (s *Server) Ready(ctx context.Context) error {
 //	mux.Handle("/v1/", srv.Handler())
 //
 // Paths it does not serve answer 404 with a JSON error body.
-func (s *Server) Handler() http.Handler {
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
+	s.auth.Register(mux, s.basePath)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, r, s.logger, apierr.New(apierr.NotFound, "no such endpoint"))
 	})
-	return mux
+	cors := session.CORS(session.CORSConfig{Origins: func(r *http.Request, origin string) (bool, bool) {
+		ok := s.origins.allowed(r.Context(), origin)
+		return ok, ok && s.cookies
+	}})
+	return cors(s.sessions.Middleware(mux))
 }

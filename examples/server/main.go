@@ -52,6 +52,7 @@ type options struct {
 	storeURL   string
 	keyFile    string
 	production bool
+	publicURL  string
 }
 
 func parseFlags(args []string, errOut io.Writer) (options, error) {
@@ -61,6 +62,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&o.storeURL, "store", "sqlite:./aurinko.db", "store: sqlite:PATH or postgres://...")
 	fs.StringVar(&o.keyFile, "keyfile", "./aurinko.key", "file with encryption keys, one id:base64 per line, first seals (ignored when AURINKO_KEYS is set)")
+	fs.StringVar(&o.publicURL, "public-url", "", "external base URL of this server (default http://ADDR); the OAuth callback is PUBLIC-URL/v1/auth/callback")
 	fs.BoolVar(&o.production, "production", false, "refuse to generate a key; require AURINKO_KEYS or an existing key file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -91,7 +93,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	}
 	defer st.Close()
 
-	srv, err := aurinko.New(aurinko.Config{Store: st, Keyring: kr, Logger: logger})
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	public := o.publicURL
+	if public == "" {
+		public = "http://" + ln.Addr().String()
+	}
+	cfg := aurinko.Config{Store: st, Keyring: kr, Logger: logger, PublicURL: public}
+	if strings.HasPrefix(public, "http://") {
+		if o.production {
+			return fmt.Errorf("-production needs an https -public-url, got %s", public)
+		}
+		cfg.Session.InsecureCookies = true
+		logger.Warn("serving plain http: cookies are sent without Secure; for local development only", "publicUrl", public)
+	}
+	srv, err := aurinko.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -113,10 +132,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		io.WriteString(w, "ready\n")
 	})
 
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	hs := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

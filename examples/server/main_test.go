@@ -144,7 +144,7 @@ func TestServer_postgres(t *testing.T) {
 		t.Skip("AURINKO_TEST_POSTGRES_URL is unset: PostgreSQL tests not run")
 	}
 	key := "k1:" + strings.Repeat("A", 43) + "="
-	base, _ := start(t, []string{"-store", dsn, "-production"}, map[string]string{"AURINKO_KEYS": key})
+	base, _ := start(t, []string{"-store", dsn, "-production", "-public-url", "https://api.example.com"}, map[string]string{"AURINKO_KEYS": key})
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %q", code, body)
 	}
