@@ -1,0 +1,67 @@
+package oauth2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
+)
+
+// Revoke implements connectors.Revoker with the RFC 7009 endpoint
+// Config.RevokeURL: it revokes tok's refresh token (which revokes the
+// grant), or its access token when it has no refresh token. A token the
+// provider does not know is not an error. Without Config.RevokeURL (see
+// CanRevoke) the error wraps errors.ErrUnsupported. Provider failures are
+// *connectors.TokenError.
+func (c *Connector) Revoke(ctx context.Context, tok *xoauth2.Token) error {
+	if c.cfg.RevokeURL == "" {
+		return fmt.Errorf("oauth2: %s has no revocation endpoint: %w", c.cfg.ServiceType, errors.ErrUnsupported)
+	}
+	if tok == nil {
+		return nil
+	}
+	form := url.Values{}
+	switch {
+	case tok.RefreshToken != "":
+		form.Set("token", tok.RefreshToken)
+		form.Set("token_type_hint", "refresh_token")
+	case tok.AccessToken != "":
+		form.Set("token", tok.AccessToken)
+		form.Set("token_type_hint", "access_token")
+	default:
+		return nil
+	}
+	inParams := c.cfg.AuthStyle == xoauth2.AuthStyleInParams || c.cfg.ClientSecret == ""
+	if inParams {
+		form.Set("client_id", c.cfg.ClientID)
+		if c.cfg.ClientSecret != "" {
+			form.Set("client_secret", c.cfg.ClientSecret)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.RevokeURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("oauth2: revocation request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if !inParams {
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("oauth2: revoking: %w", oauth2err.From(err, c.now))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	return fmt.Errorf("oauth2: revoking: %w", oauth2err.FromAnswer(resp.StatusCode, resp.Header, body, c.now))
+}
