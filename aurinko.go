@@ -13,8 +13,8 @@ import (
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/auth"
 	"github.com/aurinko-go/aurinko/connectors"
-	"github.com/aurinko-go/aurinko/session"
 	"github.com/aurinko-go/aurinko/seal"
+	"github.com/aurinko-go/aurinko/session"
 	"github.com/aurinko-go/aurinko/store"
 )
 

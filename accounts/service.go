@@ -27,6 +27,8 @@ type Config struct {
 	Connectors *connectors.Registry // may be nil until connectors are registered
 	Now        func() time.Time     // default time.Now
 	Logger     *slog.Logger         // default: discard
+	// Tokens tunes token refresh; zero values take the defaults.
+	Tokens TokenConfig
 }
 
 // Service manages apps, users, organizations and accounts. It is safe for
@@ -37,6 +39,8 @@ type Service struct {
 	connectors *connectors.Registry
 	now        func() time.Time
 	logger     *slog.Logger
+	tokenCfg   TokenConfig
+	tokens     tokenState
 }
 
 // New returns a Service.
@@ -44,7 +48,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Keyring == nil {
 		return nil, errors.New("accounts: Store and Keyring are required")
 	}
-	s := &Service{store: cfg.Store, keyring: cfg.Keyring, connectors: cfg.Connectors, now: cfg.Now, logger: cfg.Logger}
+	s := &Service{store: cfg.Store, keyring: cfg.Keyring, connectors: cfg.Connectors, now: cfg.Now, logger: cfg.Logger, tokenCfg: cfg.Tokens}
+	s.tokenCfg.fill()
+	s.tokens.inflight = map[int64]*refreshCall{}
+	s.tokens.cache = map[int64]cachedToken{}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -333,6 +340,7 @@ func (s *Service) reauthorize(ctx context.Context, old, fresh store.Account, tok
 		if err != nil {
 			return LinkResult{}, fmt.Errorf("accounts: store token: %w", err)
 		}
+		s.ForgetToken(old.ID)
 		s.logger.Info("account re-authorized", "app", fresh.AppID, "account", fresh.ID, "serviceType", fresh.ServiceType)
 		a, err := s.store.GetAccount(ctx, old.ID)
 		if err != nil {
@@ -429,6 +437,7 @@ func (s *Service) DeleteAccount(ctx context.Context, appID, userID string, id in
 		}
 		return fmt.Errorf("accounts: delete account: %w", err)
 	}
+	s.ForgetToken(id)
 	s.logger.Info("account deleted", "app", appID, "account", id)
 	return nil
 }
@@ -456,8 +465,9 @@ func (s *Service) revoke(ctx context.Context, a store.Account) {
 	}
 }
 
-// Token returns the stored provider token of an account (no refresh).
-func (s *Service) Token(ctx context.Context, accountID int64) (*oauth2.Token, store.Token, error) {
+// StoredToken returns the stored provider token of an account as it is,
+// without refreshing it; most callers want AccessToken.
+func (s *Service) StoredToken(ctx context.Context, accountID int64) (*oauth2.Token, store.Token, error) {
 	t, err := s.store.GetToken(ctx, accountID)
 	if err != nil {
 		return nil, store.Token{}, fmt.Errorf("accounts: get token: %w", err)

@@ -66,7 +66,7 @@ func TestLink_primarySignInCreatesUserOnceAndKeepsAccountID(t *testing.T) {
 	if second.Created || second.Account.ID != first.Account.ID || second.User.ID != first.User.ID {
 		t.Fatalf("re-sign-in created anew: %+v", second)
 	}
-	tok, meta, err := s.Token(ctx, first.Account.ID)
+	tok, meta, err := s.StoredToken(ctx, first.Account.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func (h *Handler) start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if f.AccountID != 0 {
 		// Re-authorization: ask for consent again only when no refresh
 		// token is stored, so the provider issues one.
-		if tok, _, err := h.accounts.Token(ctx, f.AccountID); err != nil || tok.RefreshToken == "" {
+		if tok, _, err := h.accounts.StoredToken(ctx, f.AccountID); err != nil || tok.RefreshToken == "" {
 			req.ForceConsent = true
 		}
 	}

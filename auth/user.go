@@ -50,7 +50,7 @@ func toAccountDTO(a store.Account) accountDTO {
 		TokenStatus: string(a.TokenStatus), TokenError: a.TokenError, LoginString: a.LoginString,
 		Email: a.Email, Name: a.Name, ServerURL: a.ServerURL, AuthUserID: a.AuthUserID, AuthOrgID: a.AuthOrgID,
 		Timezone: a.Timezone, UserID: a.UserID, Scopes: nonNil(a.Scopes), AuthScopes: nonNil(a.Scopes),
-		NativeScopes: nonNil(a.NativeScopes),
+		NativeScopes:   nonNil(a.NativeScopes),
 		AuthObtainedAt: timePtr(a.AuthObtainedAt), CreatedAt: timePtr(a.CreatedAt), UpdatedAt: timePtr(a.UpdatedAt),
 	}
 	if a.UserID != "" && a.Type != store.AccountDaemon {

@@ -32,3 +32,12 @@ type APIBaser interface {
 	// Identity.ServerURL is serverURL ("" when not per account).
 	APIBaseURL(serverURL string) string
 }
+
+// AppTokener is implemented by connectors that obtain app-only tokens
+// (OAuth client credentials) for daemon accounts, which have no refresh
+// token: the token is acquired again when it expires.
+type AppTokener interface {
+	// AppToken returns a new app-only token for the organization (tenant)
+	// orgID.
+	AppToken(ctx context.Context, orgID string) (*oauth2.Token, error)
+}
