@@ -460,7 +460,7 @@ func (s *Service) revoke(ctx context.Context, a store.Account) {
 		s.logger.Warn("cannot open token to revoke it", "account", a.ID, "error", err)
 		return
 	}
-	if err := rv.Revoke(ctx, tok); err != nil {
+	if err := rv.Revoke(ctx, tok); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		s.logger.Warn("provider revocation failed", "account", a.ID, "error", err)
 	}
 }

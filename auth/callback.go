@@ -47,6 +47,11 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.finishError(w, r, f, "the provider did not complete the sign-in")
 		return
 	}
+	if grant.Scopes == nil {
+		// The provider did not say what it granted: RFC 6749 section 5.1
+		// says it then granted what was requested.
+		grant.Scopes = f.Native
+	}
 	scopes := make([]connectors.Scope, len(f.Scopes))
 	for i, s := range f.Scopes {
 		scopes[i] = connectors.Scope(s)

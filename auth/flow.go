@@ -43,6 +43,7 @@ type flow struct {
 	UserID       string   `json:"uid,omitempty"`
 	AccountID    int64    `json:"aid,omitempty"`
 	Scopes       []string `json:"sc,omitempty"`
+	Native       []string `json:"ns,omitempty"` // native scopes requested`
 	Verifier     string   `json:"v"`
 	Nonce        string   `json:"n"`
 	Binding      []byte   `json:"b"` // SHA-256 of the flow cookie value
@@ -96,6 +97,7 @@ func (h *Handler) checkBinding(r *http.Request, want []byte) bool {
 
 // start stores the flow and returns the provider URL to redirect to.
 func (h *Handler) start(ctx context.Context, w http.ResponseWriter, r *http.Request, f flow, c connectors.Connector, native []string, loginHint string, daemon bool) (string, error) {
+	f.Native = native
 	f.Verifier = oauth2.GenerateVerifier()
 	f.Nonce = randomToken("")
 	f.Binding = h.browserBinding(w, r)
