@@ -41,3 +41,19 @@ type AppTokener interface {
 	// orgID.
 	AppToken(ctx context.Context, orgID string) (*oauth2.Token, error)
 }
+
+// TokenSignIn is implemented by connectors that sign a user in from a
+// token the client already holds, without a redirect: the Microsoft Entra
+// access token an Office add-in obtains through nested app authentication
+// or Office getAccessToken, or the Google id_token of a Chrome extension or
+// Workspace add-on.
+type TokenSignIn interface {
+	// SignInWithToken validates token (signature by the provider's JWKS,
+	// audience = this app, issuer, expiry, required scope) and returns the
+	// grant of the signed-in account. Where the provider supports it, the
+	// grant holds API tokens obtained on behalf of the user (OAuth 2.0
+	// on-behalf-of); they are stored like any account token and never
+	// returned to the client. A token that fails validation is an error
+	// wrapping ErrIdentity.
+	SignInWithToken(ctx context.Context, token string) (*Grant, error)
+}
