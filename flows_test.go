@@ -2,6 +2,10 @@ package aurinko_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -675,5 +679,145 @@ func TestCORS_appOrigins(t *testing.T) {
 		if resp := pre(o); resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("preflight from %s = %d %q", o, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 		}
+	}
+}
+
+func TestFlow_secondaryBySignatureWithoutCookie(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "memstore", oidctest.Options{})
+	b := e.browser()
+	finalParams(t, b.authorize("authorizeUser", flowParams("serviceType", "Office365", "accountRole", "primary")))
+	_, user := b.do("GET", "/user", nil)
+	userID := user["id"].(string)
+
+	sign := func(uid string, ts int64, secret string) string {
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(uid + strconv.FormatInt(ts, 10)))
+		return hex.EncodeToString(mac.Sum(nil))
+	}
+	now := e.clock.Now().Unix()
+	tests := []struct {
+		name   string
+		uid    string
+		ts     int64
+		sig    string
+		wantOK bool
+	}{
+		{"valid hex", userID, now, sign(userID, now, appSecret), true},
+		{"valid base64url", userID, now, base64.RawURLEncoding.EncodeToString(mustHex(sign(userID, now, appSecret))), true},
+		{"wrong secret", userID, now, sign(userID, now, "other-secret-0123456789"), false},
+		{"other user id", "someone-else", now, sign("someone-else", now, appSecret), false},
+		{"signature of another user", userID, now, sign("someone-else", now, appSecret), false},
+		{"too old", userID, now - 600, sign(userID, now-600, appSecret), false},
+		{"from the future", userID, now + 600, sign(userID, now+600, appSecret), false},
+		{"garbage", userID, now, "zzzz", false},
+		{"empty", userID, now, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.idp.SetNextUser("bob")
+			fresh := e.browser() // no session cookie
+			q := finalParams(t, fresh.authorize("authorizeUser", flowParams("serviceType", "Crm", "accountRole", "secondary", "responseType", "none",
+				"userId", tc.uid, "timestamp", strconv.FormatInt(tc.ts, 10), "userSignature", tc.sig)))
+			if got := q.Get("status") == "success"; got != tc.wantOK {
+				t.Fatalf("status = %v, want success %v", q, tc.wantOK)
+			}
+		})
+	}
+	_, user = b.do("GET", "/user", nil)
+	// Two signed links of one CRM identity: the second re-authorizes the
+	// first, so the user has the primary and one CRM account.
+	if n := len(user["accounts"].([]any)); n != 2 {
+		t.Fatalf("user has %d accounts, want 2", n)
+	}
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestFlow_signInRotatesSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "memstore", oidctest.Options{})
+	b := e.browser()
+	finalParams(t, b.authorize("authorizeUser", flowParams("serviceType", "Office365", "accountRole", "primary")))
+	u, _ := url.Parse(e.apiURL)
+	first := b.client.Jar.Cookies(u)
+	if len(first) == 0 {
+		t.Fatal("no session cookie after sign-in")
+	}
+	// Sign in again in the same browser: a new session, the old one dead.
+	finalParams(t, b.authorize("authorizeUser", flowParams("serviceType", "Office365", "accountRole", "primary")))
+	var oldTok string
+	for _, c := range first {
+		if strings.HasPrefix(c.Name, "aurinko_session") {
+			oldTok = c.Value
+		}
+	}
+	if oldTok == "" {
+		t.Fatalf("cookies = %v", first)
+	}
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Value == oldTok {
+			t.Fatal("the session token did not change on sign-in")
+		}
+	}
+	if status, _ := e.browser().do("GET", "/user", bearer(oldTok)); status != 401 {
+		t.Fatalf("old session after a new sign-in = %d, want 401", status)
+	}
+	if status, _ := b.do("GET", "/user", nil); status != 200 {
+		t.Fatalf("new session = %d", status)
+	}
+}
+
+func TestFlow_authorizeUserAccountPrimarySetsCookieAndCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "memstore", oidctest.Options{})
+	b := e.browser()
+	q := finalParams(t, b.authorize("authorize", flowParams("serviceType", "Office365", "userAccount", "primary", "responseType", "code")))
+	if status, _ := b.do("GET", "/user", nil); status != 200 {
+		t.Fatalf("GET /user after userAccount=primary = %d, want a session cookie", status)
+	}
+	status, out := e.exchange(q.Get("code"), appID, appSecret)
+	if status != 200 || out["accessToken"] == nil || out["userSession"] == nil || out["userId"] == nil {
+		t.Fatalf("exchange = %d %v", status, out)
+	}
+	// Secondary via userAccount needs a user: a fresh browser is refused.
+	q = finalParams(t, e.browser().authorize("authorize", flowParams("serviceType", "Crm", "userAccount", "secondary")))
+	if q.Get("status") != "error" {
+		t.Fatalf("secondary without a user = %v", q)
+	}
+}
+
+func TestAM_deleteIsScopedToApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "memstore", oidctest.Options{})
+	q := finalParams(t, e.browser().authorize("authorize", flowParams("serviceType", "Office365", "responseType", "token")))
+	id := q.Get("accountId")
+	del := func(client, secret string) int {
+		req, _ := http.NewRequest("DELETE", e.apiURL+"/am/accounts/"+id, nil)
+		req.SetBasicAuth(client, secret)
+		resp, err := e.api.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := del("other-app", "other-secret-0123456789"); got != 404 {
+		t.Fatalf("other app deletes = %d, want 404", got)
+	}
+	if status, _ := e.browser().do("GET", "/account", bearer(q.Get("accessToken"))); status != 200 {
+		t.Fatalf("account gone after a refused delete: %d", status)
+	}
+	if got := del(appID, appSecret); got != 200 {
+		t.Fatalf("own delete = %d", got)
+	}
+	if status, _ := e.browser().do("GET", "/account", bearer(q.Get("accessToken"))); status != 401 {
+		t.Fatalf("token of a deleted account = %d, want 401", status)
 	}
 }
