@@ -187,7 +187,7 @@ type LinkResult struct {
 // sealed. It is safe against concurrent sign-ins of the same person.
 func (s *Service) Link(ctx context.Context, req LinkRequest) (LinkResult, error) {
 	g := req.Grant
-	if g == nil || g.Token == nil || g.Identity.AuthUserID == "" {
+	if g == nil || g.Identity.AuthUserID == "" {
 		return LinkResult{}, apierr.New(apierr.InvalidInput, "the provider returned no usable identity")
 	}
 	if !req.Type.Valid() {
@@ -237,9 +237,16 @@ func (s *Service) Link(ctx context.Context, req LinkRequest) (LinkResult, error)
 		userID = ""
 	}
 
-	sealed, err := sealToken(s.keyring, g.Token)
-	if err != nil {
-		return LinkResult{}, err
+	// A grant without a token (an identity-only sign-in, such as a Google
+	// id_token from an extension) stores or keeps no credential.
+	var sealed store.Sealed
+	var expiry time.Time
+	if g.Token != nil {
+		var err error
+		if sealed, err = sealToken(s.keyring, g.Token); err != nil {
+			return LinkResult{}, err
+		}
+		expiry = g.Token.Expiry
 	}
 	scopes := make([]string, len(req.Scopes))
 	for i, sc := range req.Scopes {
@@ -257,7 +264,7 @@ func (s *Service) Link(ctx context.Context, req LinkRequest) (LinkResult, error)
 		return LinkResult{}, err
 	}
 	if existing == nil {
-		created, err := s.store.CreateAccount(ctx, acct, store.Token{Sealed: sealed, Expiry: g.Token.Expiry, RefreshedAt: now})
+		created, err := s.store.CreateAccount(ctx, acct, store.Token{Sealed: sealed, Expiry: expiry, RefreshedAt: now})
 		if errors.Is(err, store.ErrConflict) {
 			// Created concurrently by the same person signing in twice:
 			// re-authorize what the other flow created.
@@ -316,6 +323,13 @@ func (s *Service) reauthorize(ctx context.Context, old, fresh store.Account, tok
 	}
 	if err := s.store.UpdateAccount(ctx, fresh); err != nil {
 		return LinkResult{}, fmt.Errorf("accounts: update account: %w", err)
+	}
+	if tok == nil {
+		a, err := s.store.GetAccount(ctx, old.ID)
+		if err != nil {
+			return LinkResult{}, fmt.Errorf("accounts: get account: %w", err)
+		}
+		return LinkResult{Account: a, User: user}, nil
 	}
 	// Keep the stored refresh token when the provider sent none.
 	for range 5 {

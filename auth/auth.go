@@ -111,6 +111,7 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("GET "+prefix+"/auth/authorizeDaemon", h.authorizeDaemon)
 	mux.HandleFunc("GET "+prefix+"/auth/callback", h.callback)
 	mux.HandleFunc("POST "+prefix+"/auth/token/{code}", h.token)
+	mux.HandleFunc("POST "+prefix+"/auth/sso", h.sso)
 	mux.HandleFunc("GET "+prefix+"/auth/token/{code}", h.token) // deprecated in the Aurinko API; kept for old clients
 
 	mux.HandleFunc("GET "+prefix+"/user", h.getUser)
