@@ -137,6 +137,12 @@ type TokenStore interface {
 	// ListTokensExpiring returns tokens of active accounts whose Expiry is
 	// set and before t, ordered by Expiry (then account id), at most limit.
 	ListTokensExpiring(ctx context.Context, before time.Time, limit int) ([]Token, error)
+	// ListTokensRefreshedBefore returns tokens of active accounts that
+	// have a credential (Sealed not nil) and whose RefreshedAt is before t
+	// (a zero RefreshedAt counts as before any t), ordered by RefreshedAt
+	// (then account id), at most limit (store.EffectiveLimit): the idle
+	// grants a refresher touches so providers do not expire them.
+	ListTokensRefreshedBefore(ctx context.Context, before time.Time, limit int) ([]Token, error)
 }
 
 // SessionStore holds user sessions.

@@ -279,6 +279,25 @@ func (s *Store) ListTokensExpiring(ctx context.Context, before time.Time, limit 
 	return out[:min(len(out), store.EffectiveLimit(limit))], nil
 }
 
+// ListTokensRefreshedBefore returns tokens of active accounts last
+// refreshed before before, least recently refreshed first.
+func (s *Store) ListTokensRefreshedBefore(ctx context.Context, before time.Time, limit int) ([]store.Token, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := []store.Token{}
+	for id, t := range s.tokens {
+		if t.Sealed != nil && t.RefreshedAt.Before(before) && s.accounts[id].Active {
+			out = append(out, cloneToken(t))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Token) int {
+		return cmp.Or(a.RefreshedAt.Compare(b.RefreshedAt), cmp.Compare(a.AccountID, b.AccountID))
+	})
+	return out[:min(len(out), store.EffectiveLimit(limit))], nil
+}
+
 // CreateAccountToken stores a new bearer token for an existing account.
 func (s *Store) CreateAccountToken(ctx context.Context, t store.AccountToken) error {
 	if t.Hash == (store.Hash{}) || t.AppID == "" || t.AccountID == 0 {

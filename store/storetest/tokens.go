@@ -20,6 +20,7 @@ func tokenTests() []test {
 		{"ConcurrentSwapsOneWins", testTokenConcurrentSwaps},
 		{"RecordErrorKeepsToken", testTokenRecordError},
 		{"ListExpiring", testTokenListExpiring},
+		{"ListRefreshedBefore", testTokenListRefreshedBefore},
 	}
 }
 
@@ -312,4 +313,49 @@ func testAccountTokenDelete(t *testing.T, e *env) {
 	wantErr(t, "DeleteAccountToken twice", e.s.DeleteAccountToken(e.ctx, hash("t1")), store.ErrNotFound)
 	_, err = e.s.GetAccountToken(e.ctx, hash("t2"))
 	must(t, "GetAccountToken of the other token", err)
+}
+
+func testTokenListRefreshedBefore(t *testing.T, e *env) {
+	e.app(t, "a")
+	mk := func(name string, refreshed time.Time) store.Account {
+		tok := sealedToken(name, at(time.Hour))
+		tok.RefreshedAt = refreshed
+		return e.account(t, newAccount("a", "", store.AccountDaemon, "Office365", name), tok)
+	}
+	// Created so that id order and refresh order differ.
+	recent := mk("recent", at(-time.Hour))
+	old := mk("old", at(-30*24*time.Hour))
+	never := mk("never", time.Time{})
+	older := mk("older", at(-60*24*time.Hour))
+	e.account(t, newAccount("a", "", store.AccountDaemon, "Office365", "bare"), store.Token{})
+	inactive := mk("inactive", at(-90*24*time.Hour))
+	must(t, "SetAccountStatus", e.s.SetAccountStatus(e.ctx, inactive.ID, false, store.TokenInvalid, "invalid_grant"))
+
+	ids := func(toks []store.Token) []int64 {
+		out := []int64{}
+		for _, tk := range toks {
+			out = append(out, tk.AccountID)
+		}
+		return out
+	}
+	toks, err := e.s.ListTokensRefreshedBefore(e.ctx, at(-7*24*time.Hour), 10)
+	must(t, "ListTokensRefreshedBefore", err)
+	// Zero RefreshedAt first, then the oldest; "bare" has no credential.
+	got := ids(toks)
+	if len(got) != 3 || got[0] != never.ID || got[1] != older.ID || got[2] != old.ID {
+		t.Errorf("ListTokensRefreshedBefore(7 days ago) = %v, want [never(%d) ... older(%d) old(%d)]", got, never.ID, older.ID, old.ID)
+	}
+	for _, id := range got {
+		if id == recent.ID || id == inactive.ID {
+			t.Errorf("ListTokensRefreshedBefore listed account %d (recent or inactive)", id)
+		}
+	}
+	toks, err = e.s.ListTokensRefreshedBefore(e.ctx, at(-7*24*time.Hour), 1)
+	must(t, "ListTokensRefreshedBefore(limit 1)", err)
+	if len(toks) != 1 || toks[0].AccountID != never.ID {
+		t.Errorf("ListTokensRefreshedBefore(limit 1) = %v, want [%d]", ids(toks), never.ID)
+	}
+	if string(toks[0].Sealed) != "never" || toks[0].Version != 1 {
+		t.Errorf("token = %q v%d", toks[0].Sealed, toks[0].Version)
+	}
 }

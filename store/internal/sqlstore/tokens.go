@@ -64,3 +64,10 @@ func (s *Store) ListTokensExpiring(ctx context.Context, before time.Time, limit 
 WHERE active AND token_expiry <> 0 AND token_expiry < ? ORDER BY token_expiry, id LIMIT ?`,
 		micros(before), store.EffectiveLimit(limit))
 }
+
+// ListTokensRefreshedBefore implements store.TokenStore.
+func (s *Store) ListTokensRefreshedBefore(ctx context.Context, before time.Time, limit int) ([]store.Token, error) {
+	return selectAll(ctx, s, "list idle tokens", scanToken, `SELECT `+tokenCols+` FROM accounts
+WHERE active AND token_sealed IS NOT NULL AND token_refreshed_at < ? ORDER BY token_refreshed_at, id LIMIT ?`,
+		micros(before), store.EffectiveLimit(limit))
+}
