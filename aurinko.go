@@ -68,6 +68,13 @@ type Config struct {
 	// OriginCacheTTL is how long the allowed CORS origins of all apps are
 	// cached. Default 30 seconds.
 	OriginCacheTTL time.Duration
+	// Tokens tunes the provider-token lifecycle: refresh margin, the
+	// cross-instance refresh lock, retries, and OnTerminal, the hook told
+	// when an account loses its grant. Zero values take package accounts'
+	// defaults.
+	Tokens accounts.TokenConfig
+	// Refresher tunes the background token refresher that Run starts.
+	Refresher accounts.RefresherConfig
 }
 
 // Server is the wired backend. Create it with New; it is safe for
@@ -79,6 +86,7 @@ type Server struct {
 	now      func() time.Time
 	client   *http.Client
 	basePath string
+	refresh  accounts.RefresherConfig
 
 	connectors *connectors.Registry
 	accounts   *accounts.Service
@@ -131,7 +139,9 @@ func New(cfg Config) (*Server, error) {
 	if s.connectors, err = connectors.NewRegistry(cfg.Connectors...); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	if s.accounts, err = accounts.New(accounts.Config{Store: s.store, Keyring: s.keyring, Connectors: s.connectors, Now: s.now, Logger: s.logger}); err != nil {
+	s.refresh = cfg.Refresher
+	if s.accounts, err = accounts.New(accounts.Config{Store: s.store, Keyring: s.keyring, Connectors: s.connectors,
+		Now: s.now, Logger: s.logger, Tokens: cfg.Tokens}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	sc := cfg.Session
@@ -152,6 +162,14 @@ func New(cfg Config) (*Server, error) {
 	s.origins = &originCache{store: s.store, ttl: ttl, now: s.now, logger: s.logger}
 	s.handler = s.buildHandler()
 	return s, nil
+}
+
+// Run does the server's background work until ctx is done, then returns
+// nil: today the token refresher (idle grants, and grants about to expire
+// when Config.Refresher.Ahead is set). Several instances sharing a store may
+// each run it; every grant is refreshed by one of them.
+func (s *Server) Run(ctx context.Context) error {
+	return s.accounts.RunRefresher(ctx, s.refresh)
 }
 
 // Accounts returns the account service: apps, users, accounts, tokens.

@@ -231,7 +231,7 @@ func (s *Service) fetch(ctx context.Context, accountID int64) (*oauth2.Token, er
 		}
 		lease, err := s.store.AcquireLock(ctx, lockName(accountID), s.tokenCfg.LockTTL)
 		if err == nil {
-			return s.refreshLocked(ctx, a, lease)
+			return s.refreshLocked(ctx, a, lease, s.stale)
 		}
 		if !errors.Is(err, store.ErrLocked) {
 			return nil, fmt.Errorf("accounts: lock token of account %d: %w", accountID, err)
@@ -274,8 +274,12 @@ func (s *Service) load(ctx context.Context, accountID int64) (store.Account, sto
 	return a, cur, tok, nil
 }
 
-// refreshLocked refreshes while holding the account's lease.
-func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease store.Lease) (*oauth2.Token, error) {
+// stale is the on-demand refresh condition: the token is not fresh.
+func (s *Service) stale(_ store.Token, tok *oauth2.Token) bool { return !s.fresh(tok, s.now()) }
+
+// refreshLocked refreshes while holding the account's lease, if need says
+// so for the token as re-read under the lease.
+func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease store.Lease, need func(store.Token, *oauth2.Token) bool) (*oauth2.Token, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var renewWG sync.WaitGroup
@@ -311,7 +315,7 @@ func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease stor
 	if err != nil {
 		return nil, err
 	}
-	if s.fresh(tok, s.now()) {
+	if !need(cur, tok) {
 		return tok, nil
 	}
 	c, ok := s.connectors.Get(a.ServiceType)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	xoauth2 "golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/aurinko-go/aurinko/accounts"
 	"github.com/aurinko-go/aurinko/apierr"
@@ -36,8 +37,8 @@ type tokenEndpoint struct {
 	srv *httptest.Server
 
 	mu      sync.Mutex
-	current string // the one refresh token that works
-	n       int    // refreshes performed
+	valid   map[string]bool // refresh tokens that work, each once
+	n       int             // refreshes performed
 	delay   time.Duration
 	script  []scripted // answers to give before behaving normally
 	omitRT  bool       // answer without refresh_token
@@ -51,7 +52,7 @@ type scripted struct {
 }
 
 func newTokenEndpoint(t testing.TB) *tokenEndpoint {
-	te := &tokenEndpoint{current: "rt-0"}
+	te := &tokenEndpoint{valid: map[string]bool{"rt-0": true}}
 	te.srv = httptest.NewServer(http.HandlerFunc(te.serve))
 	t.Cleanup(te.srv.Close)
 	return te
@@ -60,6 +61,15 @@ func newTokenEndpoint(t testing.TB) *tokenEndpoint {
 func (te *tokenEndpoint) refreshes() int { te.mu.Lock(); defer te.mu.Unlock(); return te.n }
 
 func (te *tokenEndpoint) serve(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err == nil && r.PostForm.Get("grant_type") == "client_credentials" {
+		te.mu.Lock()
+		te.n++
+		n := te.n
+		te.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"app-at-%d","token_type":"Bearer","expires_in":3599}`, n)
+		return
+	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "refresh_token" {
 		http.Error(w, `{"error":"invalid_request"}`, 400)
 		return
@@ -88,18 +98,21 @@ func (te *tokenEndpoint) serve(w http.ResponseWriter, r *http.Request) {
 	te.mu.Lock()
 	defer te.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	if r.PostForm.Get("refresh_token") != te.current {
+	old := r.PostForm.Get("refresh_token")
+	if !te.valid[old] {
 		te.seenBad++
 		w.WriteHeader(400)
 		fmt.Fprint(w, `{"error":"invalid_grant","error_description":"refresh token already used"}`)
 		return
 	}
 	te.n++
-	te.current = fmt.Sprintf("rt-%d", te.n)
-	rt := `,"refresh_token":"` + te.current + `"`
+	next := fmt.Sprintf("rt-%d", te.n)
+	rt := `,"refresh_token":"` + next + `"`
 	if te.omitRT {
 		rt = ""
-		te.current = r.PostForm.Get("refresh_token")
+	} else {
+		delete(te.valid, old)
+		te.valid[next] = true
 	}
 	fmt.Fprintf(w, `{"access_token":"at-%d","token_type":"Bearer","expires_in":3600%s}`, te.n, rt)
 }
@@ -481,4 +494,54 @@ func BenchmarkTokenHotPath(b *testing.B) {
 			}
 		}
 	})
+}
+
+// appConnector adds client-credentials app tokens (connectors.AppTokener)
+// to the generic connector, as the Microsoft connector does for daemons.
+type appConnector struct {
+	connectors.Connector
+	tokenURL string
+	orgs     chan string
+}
+
+func (c appConnector) AppToken(ctx context.Context, orgID string) (*xoauth2.Token, error) {
+	c.orgs <- orgID
+	cc := clientcredentials.Config{ClientID: "cid", ClientSecret: "csecret", TokenURL: c.tokenURL, AuthStyle: xoauth2.AuthStyleInHeader}
+	return cc.Token(ctx)
+}
+
+func TestAccessToken_daemonReacquiresAppToken(t *testing.T) {
+	t.Parallel()
+	te := newTokenEndpoint(t)
+	clk := &fakeClock{t: time.Now()}
+	orgs := make(chan string, 10)
+	reg, err := connectors.NewRegistry(appConnector{Connector: connector(t, te), tokenURL: te.srv.URL + "/token", orgs: orgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := accounts.New(accounts.Config{Store: memstore.New(memstore.Options{Now: clk.Now}), Keyring: keyring(t), Connectors: reg, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.PutApp(ctx, accounts.AppSpec{ClientID: "app", ClientSecret: "0123456789abcdef!"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Link(ctx, accounts.LinkRequest{AppID: "app", ServiceType: "Crm", Type: store.AccountDaemon,
+		Grant: &connectors.Grant{Token: &xoauth2.Token{AccessToken: "app-at-0", Expiry: clk.Now().Add(time.Hour)},
+			Identity: connectors.Identity{AuthUserID: "app:tenant-9", AuthOrgID: "tenant-9"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := s.AccessToken(ctx, res.Account.ID); err != nil || tok.AccessToken != "app-at-0" {
+		t.Fatalf("valid app token = %v, %v", tok, err)
+	}
+	clk.Advance(58 * time.Minute)
+	tok, err := s.AccessToken(ctx, res.Account.ID)
+	if err != nil || tok.AccessToken != "app-at-1" || tok.RefreshToken != "" {
+		t.Fatalf("re-acquired app token = %+v, %v", tok, err)
+	}
+	if got := <-orgs; got != "tenant-9" {
+		t.Fatalf("AppToken asked for org %q, want tenant-9", got)
+	}
 }

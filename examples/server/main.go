@@ -1,18 +1,27 @@
 // Command server is a runnable aurinko backend built only from the module's
 // public API, the way a host application would write it.
 //
-// It opens a store (SQLite by default, PostgreSQL for several instances),
-// loads or creates the encryption keys, mounts the API under /v1 and serves
-// /healthz (the process is up) and /readyz (the store answers).
+// It reads one YAML file (-config, documented in aurinko.example.yaml) or
+// flags for the basics, opens a store (SQLite by default, PostgreSQL for
+// several instances), loads or creates the encryption keys, registers the
+// apps and connectors, mounts the API under /v1 and serves /healthz (the
+// process is up) and /readyz (the store answers).
 //
-//	go run ./examples/server                          # ./aurinko.db, ./aurinko.key
-//	go run ./examples/server -store postgres://user@host/db -production
+//	go run ./examples/server                                   # ./aurinko.db, ./aurinko.key
+//	go run ./examples/server -config examples/server/aurinko.example.yaml
+//	go run ./examples/server -store postgres://user@host/db -production -public-url https://api.example.com
 //
-// Keys come from AURINKO_KEYS ("id:base64,id:base64", first seals) or from
-// the key file. Outside -production a missing key file is created with a new
-// random key, and the server says so in its log; with -production a missing
-// key is an error, so a misconfigured server never writes secrets it cannot
-// read back.
+// Secrets stay out of the file: write ${NAME} and the value comes from the
+// environment ($$ is a literal $). Keys come from AURINKO_KEYS ("id:base64,
+// id:base64", the first seals), keys.values or the key file. Outside
+// production a missing key file is created with a new random key, and the
+// server says so in its log; in production a missing key is an error.
+//
+// Every bad setting stops start-up with one line naming the key, such as
+//
+//	config: apps[0].returnUrls[1]: "ftp://x" is not an http(s) URL
+//
+// and no secret is ever printed.
 package main
 
 import (
@@ -31,7 +40,6 @@ import (
 	"time"
 
 	"github.com/aurinko-go/aurinko"
-	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/store"
 	"github.com/aurinko-go/aurinko/store/pgstore"
 	"github.com/aurinko-go/aurinko/store/sqlitestore"
@@ -40,80 +48,144 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "server:", err)
+	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, oneLine(err.Error()))
 		os.Exit(1)
 	}
 }
 
-// options are the server's flags.
-type options struct {
-	addr       string
-	storeURL   string
-	keyFile    string
-	production bool
-	publicURL  string
+// env is what the server reads from its surroundings, injected so that
+// tests run many servers side by side.
+type env struct {
+	lookupEnv func(string) (string, bool)
+	logOut    io.Writer
+	now       func() time.Time
 }
 
-func parseFlags(args []string, errOut io.Writer) (options, error) {
-	var o options
+// loadConfig parses the flags, reads the -config file when given, applies
+// the flags that were set on top of it and validates the result.
+func loadConfig(args []string, e env) (*config, error) {
+	cfg := defaultConfig()
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&o.storeURL, "store", "sqlite:./aurinko.db", "store: sqlite:PATH or postgres://...")
-	fs.StringVar(&o.keyFile, "keyfile", "./aurinko.key", "file with encryption keys, one id:base64 per line, first seals (ignored when AURINKO_KEYS is set)")
-	fs.StringVar(&o.publicURL, "public-url", "", "external base URL of this server (default http://ADDR); the OAuth callback is PUBLIC-URL/v1/auth/callback")
-	fs.BoolVar(&o.production, "production", false, "refuse to generate a key; require AURINKO_KEYS or an existing key file")
+	fs.SetOutput(e.logOut)
+	file := fs.String("config", "", "YAML configuration file (see examples/server/aurinko.example.yaml)")
+	fs.StringVar(&cfg.Listen, "addr", cfg.Listen, "listen address (listen)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "external base URL of this server, default http://ADDR (publicUrl)")
+	fs.StringVar(&cfg.Store, "store", cfg.Store, "store: sqlite:PATH or postgres://... (store)")
+	fs.StringVar(&cfg.Keys.File, "keyfile", cfg.Keys.File, "file with encryption keys, one id:base64 per line, first seals (keys.file)")
+	fs.BoolVar(&cfg.Production, "production", false, "refuse to generate keys or serve plain http (production)")
+	fs.BoolVar(&cfg.Sandbox, "sandbox", false, "run with in-process fake Google and Microsoft providers and a sample app (sandbox)")
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	return o, nil
+	fromEnv := map[string]bool{}
+	if *file != "" {
+		// Read the file into a fresh default config, then apply the flags
+		// that were set explicitly: flags win over the file.
+		flagged := cfg
+		cfg = defaultConfig()
+		f, err := os.Open(*file)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		err = decodeConfig(f, &cfg, e.lookupEnv, fromEnv)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		fs.Visit(func(fl *flag.Flag) {
+			switch fl.Name {
+			case "addr":
+				cfg.Listen, fromEnv["listen"] = flagged.Listen, false
+			case "public-url":
+				cfg.PublicURL, fromEnv["publicUrl"] = flagged.PublicURL, false
+			case "store":
+				cfg.Store = flagged.Store
+			case "keyfile":
+				cfg.Keys.File, fromEnv["keys.file"] = flagged.Keys.File, false
+			case "production":
+				cfg.Production = flagged.Production
+			case "sandbox":
+				cfg.Sandbox = flagged.Sandbox
+			}
+		})
+	}
+	if err := cfg.validate(fromEnv); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+func newLogger(c logConfig, out io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
 // gracefully. ready, when not nil, is called with the listen address once
 // the server accepts connections.
-func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer, ready func(addr string)) error {
-	o, err := parseFlags(args, logOut)
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), logOut io.Writer, ready func(addr string)) error {
+	e := env{lookupEnv: lookupEnv, logOut: logOut, now: time.Now}
+	cfg, err := loadConfig(args, e)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(logOut, nil))
+	return serve(ctx, cfg, e, ready)
+}
 
-	kr, err := loadKeys(o, getenv, logger)
+func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) error {
+	logger := newLogger(cfg.Log, e.logOut)
+	kr, err := loadKeys(cfg, e.lookupEnv, e.now, logger)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, o.storeURL, logger)
+	st, err := openStore(ctx, cfg.Store, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close()
-	public := o.publicURL
+	public := strings.TrimSuffix(cfg.PublicURL, "/")
 	if public == "" {
 		public = "http://" + ln.Addr().String()
 	}
-	cfg := aurinko.Config{Store: st, Keyring: kr, Logger: logger, PublicURL: public}
-	if strings.HasPrefix(public, "http://") {
-		if o.production {
-			return fmt.Errorf("-production needs an https -public-url, got %s", public)
-		}
-		cfg.Session.InsecureCookies = true
-		logger.Warn("serving plain http: cookies are sent without Secure; for local development only", "publicUrl", public)
-	}
-	srv, err := aurinko.New(cfg)
+	client := &http.Client{Timeout: aurinko.DefaultHTTPTimeout}
+
+	conns, err := buildConnectors(ctx, cfg.Connectors, client, e.now)
 	if err != nil {
 		return err
 	}
+	acfg := aurinko.Config{Store: st, Keyring: kr, Logger: logger, PublicURL: public, Connectors: conns,
+		HTTPClient: client, Now: e.now}
+	if strings.HasPrefix(public, "http://") {
+		acfg.Session.InsecureCookies = true
+		logger.Warn("serving plain http: cookies are sent without Secure; for local development only", "publicUrl", public)
+	}
+	srv, err := aurinko.New(acfg)
+	if err != nil {
+		return err
+	}
+	for i, a := range cfg.Apps {
+		spec := aurinko.AppSpec{ClientID: a.ClientID, Name: a.Name, ClientSecret: a.ClientSecret,
+			ReturnURLs: a.ReturnURLs, CORSOrigins: a.CORSOrigins}
+		if err := srv.PutApp(ctx, spec); err != nil {
+			return fmt.Errorf("config: apps[%d]: %w", i, err)
+		}
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle(srv.BasePath()+"/", srv.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +212,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("serving", "addr", ln.Addr().String(), "api", srv.BasePath(), "store", storeKind(o.storeURL))
+	logger.Info("serving", "addr", ln.Addr().String(), "publicUrl", public, "api", srv.BasePath(),
+		"store", storeKind(cfg.Store), "apps", len(cfg.Apps), "connectors", len(conns), "callbackUrl", srv.CallbackURL())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -167,72 +240,19 @@ func storeKind(u string) string {
 	return kind
 }
 
-// openStore opens the store named by u: "sqlite:PATH" or a PostgreSQL URL.
+// openStore opens the store named by u: "sqlite:PATH" or a PostgreSQL URL
+// (checked by validate).
 func openStore(ctx context.Context, u string, logger *slog.Logger) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(u, "sqlite:"):
-		path := strings.TrimPrefix(u, "sqlite:")
-		if path == "" {
-			return nil, errors.New("store: sqlite: needs a file path, e.g. sqlite:./aurinko.db")
-		}
-		return sqlitestore.Open(ctx, path, sqlitestore.Options{Logger: logger})
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return pgstore.Open(ctx, u, pgstore.Options{Logger: logger})
-	}
-	return nil, fmt.Errorf("store: %q is neither sqlite:PATH nor postgres://...", storeKind(u)+":...")
-}
-
-// loadKeys reads the keyring from AURINKO_KEYS or the key file, creating the
-// key file with a fresh key outside production.
-func loadKeys(o options, getenv func(string) string, logger *slog.Logger) (*seal.Keyring, error) {
-	if env := getenv("AURINKO_KEYS"); env != "" {
-		return parseKeys(strings.Split(env, ","), "AURINKO_KEYS")
-	}
-	data, err := os.ReadFile(o.keyFile)
-	switch {
-	case err == nil:
-		return parseKeys(strings.Split(string(data), "\n"), o.keyFile)
-	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("keys: %w", err)
-	case o.production:
-		return nil, fmt.Errorf("keys: no AURINKO_KEYS and no key file %s; -production never generates a key", o.keyFile)
-	}
-	key, err := seal.GenerateKey("local-"+time.Now().UTC().Format("20060102"), nil)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(o.keyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("keys: create %s: %w", o.keyFile, err)
-	}
-	if _, err := fmt.Fprintln(f, seal.FormatKey(key)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("keys: write %s: %w", o.keyFile, err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("keys: write %s: %w", o.keyFile, err)
-	}
-	logger.Warn("generated a new encryption key for local development; keep this file: secrets sealed with it cannot be read without it",
-		"file", o.keyFile, "keyId", key.ID)
-	return seal.NewKeyring(key)
-}
-
-func parseKeys(lines []string, source string) (*seal.Keyring, error) {
-	var keys []seal.Key
-	for _, line := range lines {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, err := seal.ParseKey(line)
+	if path, ok := strings.CutPrefix(u, "sqlite:"); ok {
+		st, err := sqlitestore.Open(ctx, path, sqlitestore.Options{Logger: logger})
 		if err != nil {
-			return nil, fmt.Errorf("keys: %s: %w", source, err)
+			return nil, fmt.Errorf("store: %w", err)
 		}
-		keys = append(keys, k)
+		return st, nil
 	}
-	kr, err := seal.NewKeyring(keys...)
+	st, err := pgstore.Open(ctx, u, pgstore.Options{Logger: logger})
 	if err != nil {
-		return nil, fmt.Errorf("keys: %s: %w", source, err)
+		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
-	return kr, nil
+	return st, nil
 }

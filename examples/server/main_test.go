@@ -26,6 +26,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// mapEnv is a lookupEnv over m.
+func mapEnv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
 // start runs the server until the test ends and returns its base URL.
 func start(t *testing.T, args []string, env map[string]string) (string, *syncBuffer) {
 	t.Helper()
@@ -34,7 +39,7 @@ func start(t *testing.T, args []string, env map[string]string) (string, *syncBuf
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, logs, func(a string) { addrc <- a })
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), mapEnv(env), logs, func(a string) { addrc <- a })
 	}()
 	select {
 	case addr := <-addrc:
@@ -122,7 +127,7 @@ func TestServer_refusesBadSetup(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"production without key", []string{"-production", "-store", db, "-keyfile", filepath.Join(dir, "missing.key")}, nil, "never generates a key"},
+		{"production without key", []string{"-production", "-public-url", "https://api.example.com", "-store", db, "-keyfile", filepath.Join(dir, "missing.key")}, nil, "production never generates a key"},
 		{"bad AURINKO_KEYS", []string{"-store", db}, map[string]string{"AURINKO_KEYS": "nope"}, "AURINKO_KEYS"},
 		{"bad key file", []string{"-store", db, "-keyfile", badKeyFile}, nil, "bad.key"},
 		{"unknown store", []string{"-store", "mysql://x", "-keyfile", filepath.Join(dir, "k1")}, nil, "neither sqlite"},
@@ -133,7 +138,7 @@ func TestServer_refusesBadSetup(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, tc.args...), func(k string) string { return tc.env[k] }, io.Discard, nil)
+			err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, tc.args...), mapEnv(tc.env), io.Discard, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("run err = %v, want one naming %q", err, tc.want)
 			}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/oauth2"
+	"github.com/aurinko-go/aurinko/connectors/oidc"
+)
+
+// buildConnectors creates the configured connectors. Generic OIDC
+// connectors run discovery, so this needs the network (or the sandbox).
+func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Client, now func() time.Time) ([]connectors.Connector, error) {
+	var out []connectors.Connector
+	for i, o := range cc.OIDC {
+		c, err := oidc.New(ctx, oidc.Config{
+			ServiceType: o.ServiceType, Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			Scopes: o.Scopes, ScopeMap: scopeMap(o.ScopeMap), OrgClaim: o.OrgClaim, HTTPClient: client, Now: now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: connectors.oidc[%d]: %w", i, err)
+		}
+		out = append(out, c)
+	}
+	for i, o := range cc.OAuth2 {
+		extra := url.Values{}
+		for k, v := range o.ExtraAuthParams {
+			extra.Set(k, v)
+		}
+		style := xoauth2.AuthStyleAutoDetect
+		switch o.AuthStyle {
+		case "header":
+			style = xoauth2.AuthStyleInHeader
+		case "params":
+			style = xoauth2.AuthStyleInParams
+		}
+		c, err := oauth2.New(oauth2.Config{
+			ServiceType: o.ServiceType, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			AuthURL: o.AuthURL, TokenURL: o.TokenURL, UserInfoURL: o.UserInfoURL, RevokeURL: o.RevokeURL,
+			APIBaseURL: o.APIBaseURL, Scopes: o.Scopes, ScopeMap: scopeMap(o.ScopeMap), AuthStyle: style, PKCE: o.PKCE,
+			UserInfo:        oauth2.UserInfoFields{ID: o.UserInfo.ID, Email: o.UserInfo.Email, Name: o.UserInfo.Name, Org: o.UserInfo.Org},
+			ExtraAuthParams: extra, HTTPClient: client, Now: now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: connectors.oauth2[%d]: %w", i, err)
+		}
+		out = append(out, c)
+	}
+	if cc.Google != nil {
+		return nil, errAt("connectors.google", "this build has no Google connector yet")
+	}
+	if cc.Office365 != nil {
+		return nil, errAt("connectors.office365", "this build has no Office 365 connector yet")
+	}
+	return out, nil
+}
+
+// scopeMap converts a validated scope map.
+func scopeMap(m map[string][]string) map[connectors.Scope][]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[connectors.Scope][]string, len(m))
+	for k, v := range m {
+		out[connectors.Scope(k)] = v
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/seal"
+)
+
+// minClientSecret is the shortest app client secret the library accepts.
+const minClientSecret = 16
+
+// validate checks cfg once the file and the flags are applied, and returns
+// the first problem as a *configError. Values that came from the
+// environment (fromEnv, by key path) and secrets are never echoed.
+func (c *config) validate(fromEnv map[string]bool) error {
+	v := validator{fromEnv: fromEnv}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return errAt("listen", "want host:port such as 127.0.0.1:8080, got %s", v.show("listen", c.Listen))
+	}
+	if c.PublicURL != "" {
+		if err := v.baseURL("publicUrl", c.PublicURL); err != nil {
+			return err
+		}
+	}
+	if c.Production {
+		if c.Sandbox {
+			return errAt("sandbox", "cannot be combined with production")
+		}
+		if !strings.HasPrefix(c.PublicURL, "https://") {
+			return errAt("publicUrl", "production needs an https public URL (browsers and providers reach the server there)")
+		}
+	}
+	if err := checkStore(c.Store); err != nil {
+		return err
+	}
+	for i, k := range c.Keys.Values {
+		if _, err := seal.ParseKey(strings.TrimSpace(k)); err != nil {
+			return errAt(fmt.Sprintf("keys.values[%d]", i), "is not a key of the form id:base64 of 32 bytes")
+		}
+	}
+	if len(c.Keys.Values) == 0 && c.Keys.File == "" {
+		return errAt("keys.file", "is required when keys.values is empty")
+	}
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		return errAt("log.level", "want debug, info, warn or error, got %s", v.show("log.level", c.Log.Level))
+	}
+	if !oneOf(c.Log.Format, "text", "json") {
+		return errAt("log.format", "want text or json, got %s", v.show("log.format", c.Log.Format))
+	}
+	seen := map[string]string{}
+	for i, a := range c.Apps {
+		p := fmt.Sprintf("apps[%d]", i)
+		if a.ClientID == "" {
+			return errAt(p+".clientId", "is required")
+		}
+		if prev, ok := seen[a.ClientID]; ok {
+			return errAt(p+".clientId", "%s is already used by %s", v.show(p+".clientId", a.ClientID), prev)
+		}
+		seen[a.ClientID] = p
+		if a.ClientSecret == "" {
+			return errAt(p+".clientSecret", "is required (use ${NAME} to read it from the environment)")
+		}
+		if len(a.ClientSecret) < minClientSecret {
+			return errAt(p+".clientSecret", "must have at least %d characters", minClientSecret)
+		}
+		for j, u := range a.ReturnURLs {
+			if err := v.httpURL(fmt.Sprintf("%s.returnUrls[%d]", p, j), u); err != nil {
+				return err
+			}
+		}
+		for j, o := range a.CORSOrigins {
+			if err := v.origin(fmt.Sprintf("%s.corsOrigins[%d]", p, j), o); err != nil {
+				return err
+			}
+		}
+	}
+	if c.Addin.ClientID != "" {
+		if _, ok := seen[c.Addin.ClientID]; !ok {
+			return errAt("addin.clientId", "%s is not the clientId of any app in apps", v.show("addin.clientId", c.Addin.ClientID))
+		}
+	}
+	return c.Connectors.validate(v)
+}
+
+func (cc *connectorsConfig) validate(v validator) error {
+	types := map[string]string{}
+	claim := func(p, st string) error {
+		if strings.TrimSpace(st) == "" {
+			return errAt(p, "is required")
+		}
+		if prev, ok := types[strings.ToLower(st)]; ok {
+			return errAt(p, "%s is already used by %s", v.show(p, st), prev)
+		}
+		types[strings.ToLower(st)] = p
+		return nil
+	}
+	if cc.Google != nil {
+		types["google"] = "connectors.google"
+	}
+	if cc.Office365 != nil {
+		types["office365"] = "connectors.office365"
+	}
+	for i, o := range cc.OIDC {
+		p := fmt.Sprintf("connectors.oidc[%d]", i)
+		if err := claim(p+".serviceType", o.ServiceType); err != nil {
+			return err
+		}
+		if err := v.httpURL(p+".issuer", o.Issuer); err != nil {
+			return err
+		}
+		if o.ClientID == "" {
+			return errAt(p+".clientId", "is required")
+		}
+		if err := checkScopeMap(p+".scopeMap", o.ScopeMap); err != nil {
+			return err
+		}
+	}
+	for i, o := range cc.OAuth2 {
+		p := fmt.Sprintf("connectors.oauth2[%d]", i)
+		if err := claim(p+".serviceType", o.ServiceType); err != nil {
+			return err
+		}
+		if o.ClientID == "" {
+			return errAt(p+".clientId", "is required")
+		}
+		for _, u := range []struct {
+			key, val string
+			required bool
+		}{{"authUrl", o.AuthURL, true}, {"tokenUrl", o.TokenURL, true}, {"userInfoUrl", o.UserInfoURL, true},
+			{"revokeUrl", o.RevokeURL, false}, {"apiBaseUrl", o.APIBaseURL, false}} {
+			if u.val == "" && !u.required {
+				continue
+			}
+			if err := v.httpURL(p+"."+u.key, u.val); err != nil {
+				return err
+			}
+		}
+		if o.AuthStyle != "" && !oneOf(o.AuthStyle, "auto", "header", "params") {
+			return errAt(p+".authStyle", "want auto, header or params, got %s", v.show(p+".authStyle", o.AuthStyle))
+		}
+		if err := checkScopeMap(p+".scopeMap", o.ScopeMap); err != nil {
+			return err
+		}
+	}
+	if g := cc.Google; g != nil {
+		if g.ClientID == "" {
+			return errAt("connectors.google.clientId", "is required")
+		}
+		if g.ClientSecret == "" {
+			return errAt("connectors.google.clientSecret", "is required (use ${NAME} to read it from the environment)")
+		}
+		for i, d := range g.HostedDomains {
+			p := fmt.Sprintf("connectors.google.hostedDomains[%d]", i)
+			if d == "" || strings.ContainsAny(d, "/:@ ") || !strings.Contains(d, ".") {
+				return errAt(p, "%s is not a domain name such as example.com", v.show(p, d))
+			}
+		}
+	}
+	if o := cc.Office365; o != nil {
+		if o.ClientID == "" {
+			return errAt("connectors.office365.clientId", "is required")
+		}
+		if o.Cloud != "" && !oneOf(o.Cloud, "global", "usgov", "china") {
+			return errAt("connectors.office365.cloud", "want global, usgov or china, got %s", v.show("connectors.office365.cloud", o.Cloud))
+		}
+		if (o.SSO.APIAppID == "") != (o.SSO.Scope == "") {
+			return errAt("connectors.office365.sso", "apiAppId and scope go together: set both or neither")
+		}
+	}
+	return nil
+}
+
+// validator formats rejected values.
+type validator struct{ fromEnv map[string]bool }
+
+// show quotes v, unless it came from the environment.
+func (v validator) show(path, val string) string {
+	if v.fromEnv[path] {
+		return "the value from the environment"
+	}
+	return quote(val)
+}
+
+// httpURL checks an absolute http or https URL without user info or
+// fragment.
+func (v validator) httpURL(path, raw string) error {
+	if raw == "" {
+		return errAt(path, "is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return errAt(path, "%s is not an http(s) URL", v.show(path, raw))
+	}
+	return nil
+}
+
+// baseURL checks a server's base URL: http(s), no path, query or fragment.
+func (v validator) baseURL(path, raw string) error {
+	if err := v.httpURL(path, raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw)
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return errAt(path, "%s must be scheme://host[:port] without a path or query", v.show(path, raw))
+	}
+	return nil
+}
+
+// origin checks a browser origin: scheme://host[:port], nothing else.
+func (v validator) origin(path, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/") {
+		return errAt(path, "%s is not an origin such as https://addin.example.com", v.show(path, raw))
+	}
+	return nil
+}
+
+func checkStore(s string) error {
+	switch {
+	case strings.HasPrefix(s, "sqlite:"):
+		if strings.TrimPrefix(s, "sqlite:") == "" {
+			return errAt("store", "sqlite: needs a file path, e.g. sqlite:./aurinko.db")
+		}
+		return nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		return nil
+	}
+	// The value may be a DSN with a password: only its scheme is shown.
+	return errAt("store", "%s is neither sqlite:PATH nor postgres://...", quote(storeKind(s)+":..."))
+}
+
+func checkScopeMap(path string, m map[string][]string) error {
+	for k := range m {
+		if !connectors.Scope(k).Valid() {
+			return errAt(path+"."+k, "not a unified scope (one of %s)", scopeNames())
+		}
+	}
+	return nil
+}
+
+func scopeNames() string {
+	names := make([]string, len(connectors.AllScopes))
+	for i, s := range connectors.AllScopes {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
