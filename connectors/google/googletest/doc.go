@@ -1,0 +1,46 @@
+// Package googletest is a FAKE Google (OAuth 2.0, OpenID Connect and the
+// beginnings of the Google APIs) FOR TESTS AND THE EXAMPLE SERVER'S
+// SANDBOX ONLY.
+//
+// DO NOT USE IT AGAINST REAL USERS OR DATA. It signs anyone in without a
+// password, approves every consent at once, keeps everything in memory,
+// and exposes switches (SetNextUser, DenyNext, GrantOnly, FailNextToken,
+// RateLimitNext, MintIDToken) with which a test forges any answer.
+//
+// NewServer starts it on a loopback port (or Options.Addr) and works
+// without a testing.TB, so a sandbox can run it in-process; New wraps it
+// for tests. It follows Google's documented wire formats, at Google's
+// paths, all on one host (Endpoints gives google.Config.Endpoints):
+//
+//   - /.well-known/openid-configuration, shaped like Google's discovery
+//     document, and the signing keys at /oauth2/v3/certs (one RSA key per
+//     server; id_tokens are RS256 with iss, azp, aud, sub, hd, email,
+//     email_verified, name, picture, nonce, at_hash);
+//   - /o/oauth2/v2/auth, the web server flow: client and redirect URI
+//     errors as an error page (never a redirect), scope required, email
+//     and profile granted as their userinfo.* URIs, access_type,
+//     prompt (none, consent, select_account), include_granted_scopes,
+//     PKCE (S256 and plain), login_hint, nonce; the callback carries code,
+//     scope, authuser, hd, prompt and state. A refresh token is issued for
+//     access_type=offline at a user's first consent and again only with
+//     prompt=consent, as Google does;
+//   - /token: authorization_code, refresh_token (refresh tokens are not
+//     rotated; a revoked one answers invalid_grant "Token has been expired
+//     or revoked.") and the service account JWT-bearer grant (RFC 7523):
+//     the assertion's RS256 signature is checked with the key issued by
+//     ServiceAccountJSON, iss, aud = the token endpoint, iat/exp (at most
+//     one hour), scope, and sub (a Workspace user; the scopes must be in
+//     Options.DelegatedScopes, else unauthorized_client);
+//   - /revoke, with the token in the body or the query (400 invalid_token
+//     for an unknown one); revoking ends the grant and the consent;
+//   - /v1/userinfo (openidconnect.googleapis.com) and /oauth2/v3/userinfo;
+//   - /gmail/v1/users/{userId}/profile (Gmail users.getProfile).
+//
+// Google API errors use Google's JSON error format (WriteError): 401
+// authError for unknown or expired tokens, 403 insufficientPermissions,
+// 429 rateLimitExceeded with Retry-After after RateLimitNext.
+//
+// Not implemented yet: Gmail messages, Calendar, People (contacts) and
+// Tasks data, push notifications, the device flow. Mux and Authorize are
+// exported so that those endpoints can be added next to these.
+package googletest
