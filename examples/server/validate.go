@@ -230,8 +230,11 @@ func checkStore(s string) error {
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
 		return nil
 	}
-	// The value may be a DSN with a password: only its scheme is shown.
-	return errAt("store", "%s is neither sqlite:PATH nor postgres://...", quote(storeKind(s)+":..."))
+	// The value may be a DSN with a password: at most its scheme is shown.
+	if kind, _, ok := strings.Cut(s, ":"); ok && len(kind) <= 16 && kind != "" && strings.Trim(strings.ToLower(kind), "abcdefghijklmnopqrstuvwxyz0123456789+.-") == "" {
+		return errAt("store", "%s is neither sqlite:PATH nor postgres://...", quote(kind+":..."))
+	}
+	return errAt("store", "the value is neither sqlite:PATH nor postgres://...")
 }
 
 func checkScopeMap(path string, m map[string][]string) error {
