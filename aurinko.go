@@ -16,6 +16,7 @@ import (
 	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/session"
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/unified"
 )
 
 // DefaultBasePath is where Handler serves the API unless Config.BasePath says
@@ -92,6 +93,7 @@ type Server struct {
 	accounts   *accounts.Service
 	sessions   *session.Manager
 	auth       *auth.Handler
+	unified    *unified.Handler
 	origins    *originCache
 	cookies    bool
 	handler    http.Handler
@@ -152,6 +154,9 @@ func New(cfg Config) (*Server, error) {
 	if s.auth, err = auth.New(auth.Config{Accounts: s.accounts, Sessions: s.sessions, Keyring: s.keyring,
 		PublicURL: strings.TrimSuffix(cfg.PublicURL, "/") + s.basePath, InsecureCookies: sc.InsecureCookies,
 		Now: s.now, Logger: s.logger}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if s.unified, err = unified.New(unified.Config{Accounts: s.accounts, Transport: s.client.Transport, Logger: s.logger}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	ttl := cfg.OriginCacheTTL
@@ -226,6 +231,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.auth.Register(mux, s.basePath)
+	s.unified.Register(mux, s.basePath)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, r, s.logger, apierr.New(apierr.NotFound, "no such endpoint"))
 	})

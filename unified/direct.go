@@ -1,0 +1,211 @@
+package unified
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/session"
+)
+
+// Limits of the direct proxy.
+const (
+	// DefaultMaxRetryWait is the longest Retry-After the proxy waits out
+	// itself before retrying an idempotent request; longer ones are passed
+	// to the client.
+	DefaultMaxRetryWait = 10 * time.Second
+	// directRetries bounds the retries of one proxied request.
+	directRetries = 2
+)
+
+// forwardedRequestHeaders are the only client headers sent upstream. The
+// client's Authorization, Cookie and X-Aurinko-* headers never are.
+var forwardedRequestHeaders = []string{
+	"Accept", "Accept-Language", "Content-Type", "If-Match", "If-None-Match",
+	"If-Modified-Since", "If-Unmodified-Since", "Range", "Prefer", "ConsistencyLevel",
+}
+
+// forwardedResponseHeaders are the only provider headers sent back.
+var forwardedResponseHeaders = []string{
+	"Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag", "Last-Modified",
+	"Retry-After", "Cache-Control", "Content-Disposition", "Preference-Applied", "Location",
+}
+
+// direct is ANY /direct/{path...}: the account's provider API, with its
+// fresh token.
+func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
+	p, err := h.account(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.accounts.Account(r.Context(), p.AppID, p.UserID, p.AccountID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	c, ok := h.accounts.Connectors().Get(a.ServiceType)
+	if !ok {
+		h.fail(w, r, apierr.New(apierr.InvalidInput, "no connector for %s", a.ServiceType))
+		return
+	}
+	baser, ok := c.(connectors.APIBaser)
+	if !ok || baser.APIBaseURL(a.ServerURL) == "" {
+		h.fail(w, r, apierr.New(apierr.InvalidInput, "%s has no direct API", a.ServiceType))
+		return
+	}
+	target, err := directTarget(baser.APIBaseURL(a.ServerURL), h.prefix+"/direct", r.URL)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tok, err := h.accounts.AccessToken(r.Context(), a.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			out := pr.Out
+			out.URL = target
+			out.Host = target.Host
+			hdr := http.Header{}
+			for _, k := range forwardedRequestHeaders {
+				if v := pr.In.Header.Values(k); len(v) > 0 {
+					hdr[k] = v
+				}
+			}
+			hdr.Set("Authorization", "Bearer "+tok.AccessToken)
+			// No X-Forwarded-*: the provider needs nothing about our
+			// clients. Let the transport negotiate compression.
+			out.Header = hdr
+		},
+		Transport:     &retryTransport{base: h.transport, maxWait: h.maxRetryWait, sleep: h.sleep},
+		FlushInterval: -1, // stream: flush as bytes arrive (event streams, large downloads)
+		ModifyResponse: func(resp *http.Response) error {
+			hdr := http.Header{}
+			for _, k := range forwardedResponseHeaders {
+				if v := resp.Header.Values(k); len(v) > 0 {
+					hdr[k] = v
+				}
+			}
+			if resp.Uncompressed {
+				hdr.Del("Content-Length")
+			}
+			resp.Header = hdr
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, context.Canceled) {
+				return // the client went away
+			}
+			h.fail(w, r, apierr.Wrap(err, apierr.ProviderUnavailable, "the provider could not be reached"))
+		},
+	}
+	rp.ServeHTTP(w, r)
+}
+
+// directTarget maps the request path below prefix onto base. It refuses any
+// path that could leave base: dot segments, encoded slashes, backslashes or
+// dots, and empty segments.
+func directTarget(base, prefix string, in *url.URL) (*url.URL, error) {
+	b, err := url.Parse(base)
+	if err != nil || b.Scheme == "" || b.Host == "" {
+		return nil, fmt.Errorf("unified: bad API base URL: %w", err)
+	}
+	bad := apierr.New(apierr.InvalidInput, "invalid direct API path")
+	raw := in.EscapedPath()
+	rest, ok := strings.CutPrefix(raw, prefix)
+	if !ok || rest != "" && !strings.HasPrefix(rest, "/") {
+		return nil, bad
+	}
+	lower := strings.ToLower(rest)
+	for _, s := range []string{"%2f", "%5c", "%2e", "%00", "\\"} {
+		if strings.Contains(lower, s) {
+			return nil, bad
+		}
+	}
+	if rest != "" {
+		for _, seg := range strings.Split(rest[1:], "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				return nil, bad
+			}
+		}
+	}
+	out := *b
+	out.RawPath = ""
+	out.Path = strings.TrimSuffix(b.Path, "/") + rest
+	if p, err := url.PathUnescape(out.Path); err == nil {
+		out.Path = p
+	}
+	out.RawPath = strings.TrimSuffix(b.EscapedPath(), "/") + rest
+	out.RawQuery = in.RawQuery
+	return &out, nil
+}
+
+// retryTransport retries idempotent requests without a body when the
+// provider answers 429 or 503 with a Retry-After it can wait out.
+type retryTransport struct {
+	base    http.RoundTripper
+	maxWait time.Duration
+	sleep   func(ctx context.Context, d time.Duration) error
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	idempotent := (req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions ||
+		req.Method == http.MethodDelete) && (req.Body == nil || req.Body == http.NoBody || req.ContentLength == 0)
+	for attempt := 0; ; attempt++ {
+		resp, err := t.base.RoundTrip(req)
+		if err != nil || !idempotent || attempt >= directRetries ||
+			resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+			return resp, err
+		}
+		wait, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		if !ok || wait > t.maxWait {
+			return resp, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if err := t.sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// account returns the account principal of a request.
+func (h *Handler) account(r *http.Request) (session.Principal, error) {
+	if err := session.ErrorFromContext(r.Context()); err != nil {
+		return session.Principal{}, err
+	}
+	p, ok := session.FromContext(r.Context())
+	if !ok || p.Kind == session.KindNone {
+		return p, apierr.New(apierr.Unauthorized, "unauthorized")
+	}
+	if p.AccountID == 0 {
+		return p, apierr.New(apierr.InvalidInput, "no account selected: send the X-Aurinko-Account-Id header")
+	}
+	return p, nil
+}
