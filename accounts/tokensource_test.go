@@ -545,3 +545,68 @@ func TestAccessToken_daemonReacquiresAppToken(t *testing.T) {
 		t.Fatalf("AppToken asked for org %q, want tenant-9", got)
 	}
 }
+
+// TestAccessToken_leaseRenewedDuringSlowRefresh runs on the real clock: the
+// lease (300 ms) is shorter than the token endpoint (1.5 s), so only its
+// renewal keeps a second instance from refreshing with the same, rotating
+// refresh token.
+func TestAccessToken_leaseRenewedDuringSlowRefresh(t *testing.T) {
+	t.Parallel()
+	te := newTokenEndpoint(t)
+	te.delay = 1500 * time.Millisecond
+	clk := &realClock{}
+	st := memstore.New(memstore.Options{})
+	cfg := accounts.TokenConfig{LockTTL: 300 * time.Millisecond}
+	a := newSvcClock(t, st, te, clk.Now, cfg)
+	b := newSvcClock(t, st, te, clk.Now, cfg)
+	id := seedAccountAt(t, a, time.Now())
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for i, s := range []*accounts.Service{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 1 {
+				time.Sleep(100 * time.Millisecond) // let the first instance take the lease
+			}
+			tok, err := s.AccessToken(context.Background(), id)
+			if err == nil && tok.AccessToken != "at-1" {
+				err = fmt.Errorf("instance %d got %q", i, tok.AccessToken)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	te.mu.Lock()
+	defer te.mu.Unlock()
+	if te.n != 1 || te.seenBad != 0 {
+		t.Fatalf("refreshes = %d, invalid_grant = %d; want 1 and 0", te.n, te.seenBad)
+	}
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func newSvcClock(t testing.TB, st store.Store, te *tokenEndpoint, now func() time.Time, tc accounts.TokenConfig) *accounts.Service {
+	reg, err := connectors.NewRegistry(connector(t, te))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := accounts.New(accounts.Config{Store: st, Keyring: keyring(t), Connectors: reg, Now: now, Tokens: tc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func seedAccountAt(t testing.TB, s *accounts.Service, now time.Time) int64 {
+	clk := &fakeClock{t: now}
+	return seedAccount(t, s, clk)
+}
