@@ -80,7 +80,7 @@ type refreshCall struct {
 }
 
 type cachedToken struct {
-	tok     oauth2.Token
+	tok     *oauth2.Token // shared: callers must not modify it
 	checked time.Time
 }
 
@@ -125,16 +125,18 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // process share one refresh, and across processes the store's lock lets one
 // instance refresh while the others wait for its result.
 //
+// The returned token is shared with other callers, as with
+// oauth2.ReuseTokenSource: it must not be modified.
+//
 // Errors are *apierr.Error: ReauthRequired when the account's grant is gone,
 // ProviderUnavailable or RateLimited (with RetryAfter) when the provider
 // fails for now, NotFound for a missing account.
 func (s *Service) AccessToken(ctx context.Context, accountID int64) (*oauth2.Token, error) {
 	now := s.now()
 	s.tokens.mu.Lock()
-	if c, ok := s.tokens.cache[accountID]; ok && now.Sub(c.checked) < s.tokenCfg.CacheTTL && s.fresh(&c.tok, now) {
+	if c, ok := s.tokens.cache[accountID]; ok && now.Sub(c.checked) < s.tokenCfg.CacheTTL && s.fresh(c.tok, now) {
 		s.tokens.mu.Unlock()
-		t := c.tok
-		return &t, nil
+		return c.tok, nil
 	}
 	call, running := s.tokens.inflight[accountID]
 	if !running {
@@ -152,7 +154,7 @@ func (s *Service) AccessToken(ctx context.Context, accountID int64) (*oauth2.Tok
 		s.tokens.mu.Lock()
 		delete(s.tokens.inflight, accountID)
 		if call.err == nil {
-			s.tokens.cache[accountID] = cachedToken{tok: *call.tok, checked: s.now()}
+			s.tokens.cache[accountID] = cachedToken{tok: call.tok, checked: s.now()}
 		} else {
 			delete(s.tokens.cache, accountID)
 		}
@@ -168,8 +170,7 @@ func (s *Service) AccessToken(ctx context.Context, accountID int64) (*oauth2.Tok
 	if call.err != nil {
 		return nil, call.err
 	}
-	t := *call.tok
-	return &t, nil
+	return call.tok, nil
 }
 
 // ForgetToken drops an account's token from the in-memory cache, so the
