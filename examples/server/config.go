@@ -60,6 +60,9 @@ type addinConfig struct {
 	// ServiceType is what the sign-in button signs in with, e.g.
 	// "Office365". Default: the only connector, or Office365 when several.
 	ServiceType string `yaml:"serviceType"`
+	// OfficeJSURL is where the add-in's pages load Office.js. Default
+	// Microsoft's CDN, which Office requires; tests serve a stand-in.
+	OfficeJSURL string `yaml:"officeJsUrl"`
 }
 
 type connectorsConfig struct {

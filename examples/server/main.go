@@ -35,11 +35,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/aurinko-go/aurinko"
+	outlookaddin "github.com/aurinko-go/aurinko/examples/outlook-addin"
 	"github.com/aurinko-go/aurinko/store"
 	"github.com/aurinko-go/aurinko/store/pgstore"
 	"github.com/aurinko-go/aurinko/store/sqlitestore"
@@ -181,9 +184,30 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 	if err != nil {
 		return err
 	}
+	var addin *addinBackend
+	if cfg.Addin.ClientID != "" {
+		st, err := pickServiceType(cfg.Addin.ServiceType, srv.Connectors().ServiceTypes())
+		if err != nil {
+			return err
+		}
+		addin = &addinBackend{
+			clientID: cfg.Addin.ClientID, serviceType: st, serviceTypes: srv.Connectors().ServiceTypes(),
+			publicURL: public, basePath: srv.BasePath(), officeJS: cfg.Addin.OfficeJSURL, apiURL: loopbackURL(ln.Addr()),
+			client: client, sessions: srv.Sessions(), now: e.now, logger: logger, files: outlookaddin.Files(),
+		}
+		if addin.officeJS == "" {
+			addin.officeJS = outlookaddin.OfficeJSURL
+		}
+	}
 	for i, a := range cfg.Apps {
 		spec := aurinko.AppSpec{ClientID: a.ClientID, Name: a.Name, ClientSecret: a.ClientSecret,
-			ReturnURLs: a.ReturnURLs, CORSOrigins: a.CORSOrigins}
+			ReturnURLs: slices.Clone(a.ReturnURLs), CORSOrigins: a.CORSOrigins}
+		if addin != nil && a.ClientID == addin.clientID {
+			addin.secret = a.ClientSecret
+			if !slices.Contains(spec.ReturnURLs, addin.callbackURL()) {
+				spec.ReturnURLs = append(spec.ReturnURLs, addin.callbackURL())
+			}
+		}
 		if err := srv.PutApp(ctx, spec); err != nil {
 			return fmt.Errorf("config: apps[%d]: %w", i, err)
 		}
@@ -191,6 +215,11 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 
 	mux := http.NewServeMux()
 	mux.Handle(srv.BasePath()+"/", srv.Handler())
+	if addin != nil {
+		addin.register(mux)
+		logger.Info("serving the Outlook add-in sample", "taskpane", public+"/addin/taskpane.html",
+			"manifest", public+"/addin/manifest.xml", "app", addin.clientID, "serviceType", addin.serviceType)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -213,6 +242,12 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// The background work (token refresher) runs until shutdown.
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	bgDone := make(chan error, 1)
+	go func() { bgDone <- srv.Run(bgCtx) }()
+	defer func() { stopBG(); <-bgDone }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("serving", "addr", ln.Addr().String(), "publicUrl", public, "api", srv.BasePath(),
@@ -236,6 +271,15 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// loopbackURL is the http URL at which this process reaches its own
+// listener.
+func loopbackURL(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ta.Port))
+	}
+	return "http://" + a.String()
 }
 
 func storeKind(u string) string {

@@ -83,6 +83,11 @@ func (c *config) validate(fromEnv map[string]bool) error {
 			return errAt("addin.clientId", "%s is not the clientId of any app in apps", v.show("addin.clientId", c.Addin.ClientID))
 		}
 	}
+	if c.Addin.OfficeJSURL != "" {
+		if err := v.httpURL("addin.officeJsUrl", c.Addin.OfficeJSURL); err != nil {
+			return err
+		}
+	}
 	return c.Connectors.validate(v)
 }
 
