@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds the system Chromium (Debian's chromium package). When
+// it is missing the test fails under CI=true and is skipped elsewhere.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if p := "/usr/bin/chromium"; fileExists(p) {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed; .ci/run installs it (apt-get install chromium chromium-driver)")
+	}
+	t.Skip("chromium not installed: browser test not run (apt-get install chromium chromium-driver)")
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// artifactDir is where the browser test leaves its screenshots:
+// testdata/out (ignored by git).
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("testdata", "out")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newBrowser starts a headless Chromium with a fresh profile that can
+// reach nothing but loopback addresses.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions"),
+		// Any host but loopback fails to resolve: the test never leaves
+		// the machine.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(420, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// officeStandin serves testdata/office-standin.js on loopback and returns
+// its URL.
+func officeStandin(t *testing.T) string {
+	t.Helper()
+	js, err := os.ReadFile(filepath.Join("testdata", "office-standin.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(js)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/office.js"
+}
+
+// TestBrowser_taskPaneSignsIn loads the task pane in headless Chromium with
+// the Office.js stand-in, clicks "Sign in", lets the dialog run the flow,
+// and checks that the pane shows the signed-in user and the account; then
+// links a second account. Screenshots land in testdata/out.
+func TestBrowser_taskPaneSignsIn(t *testing.T) {
+	t.Parallel()
+	ctx := newBrowser(t)
+	base, provider := startWithOIDC(t, "  officeJsUrl: "+officeStandin(t)+"\n")
+
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/addin/taskpane.html"),
+		chromedp.WaitVisible(chromedp.ID("sign-in")),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("signed-in")),
+		chromedp.WaitNotPresent(chromedp.ID("office-dialog")),
+	)
+	if err != nil {
+		t.Fatalf("sign-in in the browser: %v\n%s", err, pageState(ctx))
+	}
+	email := text(t, ctx, "user-email")
+	accounts := text(t, ctx, "accounts")
+	if email != "ada@example.com" || !strings.Contains(accounts, "ada@example.com") || !strings.Contains(accounts, "primary") {
+		t.Fatalf("task pane shows email %q, accounts %q", email, accounts)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById("mail").textContent.includes("…")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("mail placeholder: %v", err)
+	}
+	if mail := text(t, ctx, "mail"); !strings.Contains(mail, "not available yet") {
+		t.Errorf("mail placeholder shows %q", mail)
+	}
+	screenshot(t, ctx, "taskpane-signed-in.png")
+
+	// Link a secondary account through the signed URL from the backend.
+	provider.SetNextUser("u-work")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("link"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#accounts li").length === 2`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("linking in the browser: %v\n%s", err, pageState(ctx))
+	}
+	if accounts := text(t, ctx, "accounts"); !strings.Contains(accounts, "ada@work.example") || !strings.Contains(accounts, "secondary") {
+		t.Fatalf("accounts after linking: %q", accounts)
+	}
+	screenshot(t, ctx, "taskpane-linked.png")
+
+	// A reload keeps the session (localStorage) and shows the user again.
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("signed-in"))); err != nil {
+		t.Fatalf("after reload: %v\n%s", err, pageState(ctx))
+	}
+	if email := text(t, ctx, "user-email"); email != "ada@example.com" {
+		t.Fatalf("after reload the pane shows %q", email)
+	}
+}
+
+// text returns the visible text of the element with this id.
+func text(t *testing.T, ctx context.Context, id string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+	if err != nil {
+		t.Fatalf("text of #%s: %v", id, err)
+	}
+	return s
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	p := filepath.Join(artifactDir(t), name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// pageState describes the page for a failure message.
+func pageState(ctx context.Context) string {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(c, chromedp.Location())
+	body, _ := chromedp.Run(c, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	return fmt.Sprintf("page %s:\n%s", loc, body)
+}
