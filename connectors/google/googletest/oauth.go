@@ -45,10 +45,11 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // handleDiscovery serves the discovery document, shaped like
-// https://accounts.google.com/.well-known/openid-configuration.
+// https://accounts.google.com/.well-known/openid-configuration. Its issuer
+// is always the URL form, as Google's is, even with Options.ShortIssuer.
 func (s *Server) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                s.issuer(),
+		"issuer":                                s.srv.URL,
 		"authorization_endpoint":                s.AuthURL(),
 		"token_endpoint":                        s.TokenURL(),
 		"userinfo_endpoint":                     s.UserInfoURL(),

@@ -68,7 +68,9 @@ type Options struct {
 	// id_tokens. Default DefaultAccessTokenTTL.
 	AccessTokenTTL time.Duration
 	// ShortIssuer makes id_tokens carry the issuer without scheme (like
-	// Google's "accounts.google.com"), instead of the server URL.
+	// Google's "accounts.google.com"), instead of the server URL. Both
+	// forms are documented by Google; the discovery document keeps the
+	// URL form.
 	ShortIssuer bool
 	// Addr is the TCP address to listen on, e.g. "127.0.0.1:8089" for a
 	// sandbox with a stable URL. Default: a free loopback port.
