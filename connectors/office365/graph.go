@@ -121,7 +121,10 @@ func newGraphClient(base *http.Client, baseURL string, now func() time.Time) (*g
 	parse.ContentTypeAssociatedFactories["application/json"] = kjson.NewJsonParseNodeFactory()
 	write := absser.NewSerializationWriterFactoryRegistry()
 	write.ContentTypeAssociatedFactories["application/json"] = kjson.NewJsonSerializationWriterFactory()
-	auth := absauth.NewBaseBearerTokenAuthenticationProvider(contextToken{hosts: absauth.NewAllowedHostsValidator([]string{u.Host})})
+	auth := absauth.NewBaseBearerTokenAuthenticationProvider(contextToken{
+		scheme: u.Scheme, host: strings.ToLower(u.Host),
+		hosts: absauth.NewAllowedHostsValidator([]string{u.Hostname()}),
+	})
 	adapter, err := khttp.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, parse, write, client)
 	if err != nil {
 		return nil, fmt.Errorf("office365: Graph request adapter: %w", err)
@@ -131,12 +134,15 @@ func newGraphClient(base *http.Client, baseURL string, now func() time.Time) (*g
 }
 
 // contextToken hands the SDK the access token of the call, and only for the
-// Graph host.
-type contextToken struct{ hosts absauth.AllowedHostsValidator }
+// Graph origin (scheme, host and port).
+type contextToken struct {
+	scheme, host string
+	hosts        absauth.AllowedHostsValidator
+}
 
 func (t contextToken) GetAuthorizationToken(ctx context.Context, u *url.URL, _ map[string]any) (string, error) {
-	if !t.hosts.IsUrlHostValid(u) {
-		return "", fmt.Errorf("office365: refusing to send a Graph token to host %q", u.Host)
+	if u == nil || u.Scheme != t.scheme || strings.ToLower(u.Host) != t.host {
+		return "", errors.New("office365: refusing to send a Graph token outside the Graph base URL")
 	}
 	tok, _ := ctx.Value(tokenKey).(string)
 	if tok == "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -65,9 +66,13 @@ func (c *Connector) identify(ctx context.Context, tok *xoauth2.Token, nonce stri
 	if raw == "" {
 		return connectors.Identity{}, fmt.Errorf("office365: the token answer has no id_token: %w", connectors.ErrIdentity)
 	}
-	idt, err := c.idTokens.Verify(gooidc.ClientContext(ctx, c.client), raw)
+	keys := &keyFetch{}
+	idt, err := c.idTokens.Verify(context.WithValue(gooidc.ClientContext(ctx, c.client), keyFetchKey{}, keys), raw)
 	if err != nil {
-		return connectors.Identity{}, fmt.Errorf("office365: id_token refused: %w: %w", connectors.ErrIdentity, err)
+		if keys.failed {
+			return connectors.Identity{}, fmt.Errorf("office365: cannot fetch the signing keys to verify the id_token: %w", bounded(err))
+		}
+		return connectors.Identity{}, fmt.Errorf("office365: id_token refused: %w: %w", connectors.ErrIdentity, bounded(err))
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
 		return connectors.Identity{}, fmt.Errorf("office365: id_token nonce does not match the flow's: %w", connectors.ErrIdentity)
@@ -97,6 +102,11 @@ func (c *Connector) identify(ctx context.Context, tok *xoauth2.Token, nonce stri
 	}
 	me, err := c.graph.me(ctx, tok.AccessToken)
 	if err != nil {
+		// A token Graph refuses is no proof of identity; throttling and
+		// outages are not the user's fault and keep their status.
+		if ge := (*GraphError)(nil); errors.As(err, &ge) && (ge.Status == http.StatusUnauthorized || ge.Status == http.StatusForbidden) {
+			return connectors.Identity{}, fmt.Errorf("%w: %w", err, connectors.ErrIdentity)
+		}
 		return connectors.Identity{}, err
 	}
 	if !strings.EqualFold(me.id, cl.ObjectID) {

@@ -25,8 +25,8 @@ const ServiceType = "Office365"
 // APIVersion is the Microsoft Graph version the connector uses.
 const APIVersion = "v1.0"
 
-// alwaysScopes are requested in every code flow: OpenID Connect sign-in, a
-// refresh token, and User.Read for GET /me.
+// oidcScopes are requested in every code flow, for OpenID Connect sign-in
+// and a refresh token; they are not Graph permissions.
 var oidcScopes = []string{"openid", "profile", "email", "offline_access"}
 
 // Connector is the Microsoft 365 connector. It is safe for concurrent use.
@@ -94,13 +94,14 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 	// The key set keeps its own context for background fetches; it only
 	// carries the HTTP client.
 	c.keys = gooidc.NewRemoteKeySet(gooidc.ClientContext(context.WithoutCancel(ctx), c.client), c.JWKSURL())
-	c.idTokens = gooidc.NewVerifier("", c.keys, &gooidc.Config{
+	ks := verifyingKeySet{remote: c.keys}
+	c.idTokens = gooidc.NewVerifier("", ks, &gooidc.Config{
 		ClientID:             c.clientID,
 		SkipIssuerCheck:      true, // multi-tenant: checked against the token's tid
 		SupportedSigningAlgs: []string{gooidc.RS256},
 		Now:                  c.now,
 	})
-	c.apiToks = gooidc.NewVerifier("", c.keys, &gooidc.Config{
+	c.apiToks = gooidc.NewVerifier("", ks, &gooidc.Config{
 		SkipClientIDCheck:    true, // two accepted audiences: checked by checkSSOClaims
 		SkipIssuerCheck:      true,
 		SupportedSigningAlgs: []string{gooidc.RS256},
@@ -137,9 +138,6 @@ func (c *Connector) NativeScopes(unified []connectors.Scope) ([]string, error) {
 	}
 	return out, nil
 }
-
-// LoginBaseURL, AuthURL, TokenURL and friends are the endpoints the
-// connector uses, for the configured tenant.
 
 // AuthURL returns the authorization endpoint of the configured tenant.
 func (c *Connector) AuthURL() string { return c.tenantURL(c.r.tenant) + "/oauth2/v2.0/authorize" }
@@ -234,17 +232,16 @@ func (c *Connector) Exchange(ctx context.Context, req connectors.ExchangeRequest
 	return &connectors.Grant{Token: tok, Identity: id, Scopes: scopes}, nil
 }
 
-// Refresh implements connectors.Connector. It asks for a Graph token
-// ({graph}/.default offline_access: every Graph permission the grant holds).
-// Microsoft rotates refresh tokens; when an answer carries none the old one
-// is kept. invalid_grant (AADSTS70000, AADSTS50173, AADSTS700082 ... in the
+// Refresh implements connectors.Connector with golang.org/x/oauth2, which
+// sends no scope: Microsoft then issues a token for the scopes the grant
+// was made for. Microsoft rotates refresh tokens; when an answer carries
+// none the old one is kept. invalid_grant (AADSTS70000, AADSTS50173, AADSTS700082 ... in the
 // description) is a terminal *connectors.TokenError.
 func (c *Connector) Refresh(ctx context.Context, tok *xoauth2.Token) (*xoauth2.Token, error) {
 	if tok == nil || tok.RefreshToken == "" {
 		return nil, errors.New("office365: no refresh token to refresh with")
 	}
-	conf := c.oauthConfig("", []string{c.r.cloud.graphResource + "/.default", "offline_access"})
-	fresh, err := conf.TokenSource(c.clientContext(ctx), &xoauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	fresh, err := c.oauthConfig("", nil).TokenSource(c.clientContext(ctx), &xoauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, fmt.Errorf("office365: refreshing the token: %w", oauth2err.From(err, c.now))
 	}
