@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/aurinko-go/aurinko/connectors/oidc/oidctest"
+	outlookaddin "github.com/aurinko-go/aurinko/examples/outlook-addin"
 )
 
 // chromiumPath finds the system Chromium (Debian's chromium package). When
@@ -82,11 +86,12 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-// officeStandin serves testdata/office-standin.js on loopback and returns
-// its URL.
+// officeStandin serves the add-in's Office.js stand-in
+// (examples/outlook-addin/static/dev/office-standin.js) from the test, on
+// loopback, and returns its URL.
 func officeStandin(t *testing.T) string {
 	t.Helper()
-	js, err := os.ReadFile(filepath.Join("testdata", "office-standin.js"))
+	js, err := fs.ReadFile(outlookaddin.Files(), "dev/office-standin.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,14 +103,27 @@ func officeStandin(t *testing.T) string {
 	return srv.URL + "/office.js"
 }
 
-// TestBrowser_taskPaneSignsIn loads the task pane in headless Chromium with
-// the Office.js stand-in, clicks "Sign in", lets the dialog run the flow,
-// and checks that the pane shows the signed-in user and the account; then
-// links a second account. Screenshots land in testdata/out.
-func TestBrowser_taskPaneSignsIn(t *testing.T) {
+// TestBrowser_sandboxTaskPaneSignsIn starts the example server in sandbox
+// mode (the Google fake in-process, the sample app) plus a generic OIDC
+// connector, loads the task pane in headless Chromium with the Office.js
+// stand-in, clicks "Sign in", lets the dialog run the flow and checks that
+// the pane shows the sandbox user and the primary account; then links a
+// secondary account of the OIDC provider and reloads. Screenshots land in
+// testdata/out.
+func TestBrowser_sandboxTaskPaneSignsIn(t *testing.T) {
 	t.Parallel()
 	ctx := newBrowser(t)
-	base, provider := startWithOIDC(t, "  officeJsUrl: "+officeStandin(t)+"\n")
+	okta := oidctest.New(t, oidctest.Options{ClientID: "okta-client", ClientSecret: "okta-secret",
+		Users: []oidctest.User{{Subject: "u-ada", Email: "ada@work.example", Name: "Ada at work"}}})
+	cfgFile := writeConfig(t, `
+addin:
+  serviceType: Google
+  officeJsUrl: `+officeStandin(t)+`
+connectors:
+  oidc:
+    - {serviceType: Okta, issuer: `+okta.URL()+`, clientId: okta-client, clientSecret: okta-secret}
+`)
+	base, _ := start(t, []string{"-sandbox", "-config", cfgFile}, nil)
 
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
@@ -121,8 +139,11 @@ func TestBrowser_taskPaneSignsIn(t *testing.T) {
 	}
 	email := text(t, ctx, "user-email")
 	accounts := text(t, ctx, "accounts")
-	if email != "ada@example.com" || !strings.Contains(accounts, "ada@example.com") || !strings.Contains(accounts, "primary") {
+	if email != sandboxGoogleUser || !strings.Contains(accounts, sandboxGoogleUser+" · Google") || !strings.Contains(accounts, "primary") {
 		t.Fatalf("task pane shows email %q, accounts %q", email, accounts)
+	}
+	if name := text(t, ctx, "user-name"); name != sandboxUserName {
+		t.Errorf("task pane shows name %q", name)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById("mail").textContent.includes("…")`,
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
@@ -134,15 +155,14 @@ func TestBrowser_taskPaneSignsIn(t *testing.T) {
 	screenshot(t, ctx, "taskpane-signed-in.png")
 
 	// Link a secondary account through the signed URL from the backend.
-	provider.SetNextUser("u-work")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("link"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("link-service"), "Okta"), chromedp.Click(chromedp.ID("link"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#accounts li").length === 2`,
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("linking in the browser: %v\n%s", err, pageState(ctx))
 	}
-	if accounts := text(t, ctx, "accounts"); !strings.Contains(accounts, "ada@work.example") || !strings.Contains(accounts, "secondary") {
+	if accounts := text(t, ctx, "accounts"); !strings.Contains(accounts, "ada@work.example · Okta") || !strings.Contains(accounts, "secondary") {
 		t.Fatalf("accounts after linking: %q", accounts)
 	}
 	screenshot(t, ctx, "taskpane-linked.png")
@@ -151,7 +171,7 @@ func TestBrowser_taskPaneSignsIn(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("signed-in"))); err != nil {
 		t.Fatalf("after reload: %v\n%s", err, pageState(ctx))
 	}
-	if email := text(t, ctx, "user-email"); email != "ada@example.com" {
+	if email := text(t, ctx, "user-email"); email != sandboxGoogleUser {
 		t.Fatalf("after reload the pane shows %q", email)
 	}
 }

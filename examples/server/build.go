@@ -3,20 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/google"
 	"github.com/aurinko-go/aurinko/connectors/oauth2"
 	"github.com/aurinko-go/aurinko/connectors/oidc"
 )
 
 // buildConnectors creates the configured connectors. Generic OIDC
 // connectors run discovery, so this needs the network (or the sandbox).
-func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Client, now func() time.Time) ([]connectors.Connector, error) {
+func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Client, now func() time.Time, logger *slog.Logger) ([]connectors.Connector, error) {
 	var out []connectors.Connector
 	for i, o := range cc.OIDC {
 		c, err := oidc.New(ctx, oidc.Config{
@@ -52,10 +55,24 @@ func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Clie
 		}
 		out = append(out, c)
 	}
-	if cc.Google != nil {
-		return nil, errAt("connectors.google", "this build has no Google connector yet")
+	if g := cc.Google; g != nil {
+		gc := google.Config{ClientID: g.ClientID, ClientSecret: g.ClientSecret, HostedDomains: g.HostedDomains,
+			Endpoints: g.endpoints, HTTPClient: client, Now: now, Logger: logger}
+		if g.ServiceAccountKeyFile != "" {
+			data, err := os.ReadFile(g.ServiceAccountKeyFile)
+			if err != nil {
+				return nil, errAt("connectors.google.serviceAccountKeyFile", "%v", err)
+			}
+			gc.ServiceAccount = &google.ServiceAccount{JSON: data, Scopes: g.ServiceAccountScopes}
+		}
+		c, err := google.New(ctx, gc)
+		if err != nil {
+			return nil, fmt.Errorf("config: connectors.google: %w", err)
+		}
+		out = append(out, c)
 	}
 	if cc.Office365 != nil {
+		// TODO(office365): wire office365.New once connectors/office365 builds.
 		return nil, errAt("connectors.office365", "this build has no Office 365 connector yet")
 	}
 	return out, nil

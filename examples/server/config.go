@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aurinko-go/aurinko/connectors/google"
 )
 
 // config is the server's configuration: the YAML file (see
@@ -112,6 +114,9 @@ type googleConfig struct {
 	ClientSecret          string   `yaml:"clientSecret" secret:"true"`
 	HostedDomains         []string `yaml:"hostedDomains"`
 	ServiceAccountKeyFile string   `yaml:"serviceAccountKeyFile"`
+	ServiceAccountScopes  []string `yaml:"serviceAccountScopes"`
+
+	endpoints *google.Endpoints // the sandbox's fake; nil: Google's
 }
 
 type office365Config struct {
@@ -328,6 +333,9 @@ func join(path, key string) string {
 func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
 		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key {
 			return f, true
 		}
@@ -338,7 +346,7 @@ func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 func keysOf(t reflect.Type) []string {
 	var out []string
 	for i := range t.NumField() {
-		if f := t.Field(i); f.Tag.Get("unsupported") == "" {
+		if f := t.Field(i); f.IsExported() && f.Tag.Get("unsupported") == "" {
 			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			out = append(out, name)
 		}

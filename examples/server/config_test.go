@@ -110,7 +110,7 @@ apps:
 		{"duplicate service type", "connectors:\n  oidc:\n    - {serviceType: Okta, issuer: https://a.example, clientId: x}\n  oauth2:\n    - {serviceType: okta, clientId: y, authUrl: https://a.example/a, tokenUrl: https://a.example/t, userInfoUrl: https://a.example/u}\n", `config: connectors.oauth2[0].serviceType: "okta" is already used by connectors.oidc[0].serviceType`},
 		{"oauth2 url", "connectors:\n  oauth2:\n    - {serviceType: CRM, clientId: y, authUrl: https://a.example/a, tokenUrl: https://a.example/t}\n", `config: connectors.oauth2[0].userInfoUrl: is required`},
 		{"oauth2 auth style", "connectors:\n  oauth2:\n    - {serviceType: CRM, clientId: y, authUrl: https://a.example/a, tokenUrl: https://a.example/t, userInfoUrl: https://a.example/u, authStyle: basic}\n", `config: connectors.oauth2[0].authStyle: want auto, header or params, got "basic"`},
-		{"office365 cloud", "connectors:\n  office365: {clientId: x, cloud: mars}\n", `config: connectors.office365.cloud: want global, usgov or china, got "mars"`},
+		{"office365 cloud", "connectors:\n  office365: {clientId: x, clientSecret: y, cloud: mars}\n", `config: connectors.office365.cloud: want global, usgov or china, got "mars"`},
 		{"google domain", "connectors:\n  google: {clientId: x, clientSecret: y, hostedDomains: [\"http://x\"]}\n", `config: connectors.google.hostedDomains[0]: "http://x" is not a domain name`},
 		{"yaml syntax", "apps: [\n", `config: `},
 		{"two documents", "listen: a:1\n---\nlisten: b:2\n", `config: the file must hold one YAML document`},
@@ -151,7 +151,7 @@ func TestConfig_neverEchoesSecrets(t *testing.T) {
 		{"secret with a bad variable", "apps:\n  - {clientId: a, clientSecret: \"${" + secret + "-}\"}\n"},
 		{"secret as a mapping", "apps:\n  - {clientId: a, clientSecret: {v: " + secret + "}}\n"},
 		{"secret in an unknown key", "apps:\n  - {clientId: a, secret: " + secret + "}\n"},
-		{"secret in the cloud", "connectors:\n  office365: {clientId: x, cloud: ${SECRET}}\n"},
+		{"secret in the cloud", "connectors:\n  office365: {clientId: x, clientSecret: y, cloud: ${SECRET}}\n"},
 		{"bad AURINKO_KEYS", "listen: 127.0.0.1:0\n"},
 	}
 	for _, tc := range tests {

@@ -23,6 +23,15 @@ func loadKeys(c *config, lookupEnv func(string) (string, bool), now func() time.
 	if len(c.Keys.Values) > 0 {
 		return parseKeys(c.Keys.Values, "keys.values")
 	}
+	if c.Store == memoryStore {
+		// Nothing sealed outlives the process: a throwaway key will do.
+		key, err := seal.GenerateKey("memory", nil)
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		logger.Info("using a throwaway encryption key: the store is in memory")
+		return seal.NewKeyring(key)
+	}
 	data, err := os.ReadFile(c.Keys.File)
 	switch {
 	case err == nil:

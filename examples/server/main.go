@@ -44,6 +44,7 @@ import (
 	"github.com/aurinko-go/aurinko"
 	outlookaddin "github.com/aurinko-go/aurinko/examples/outlook-addin"
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/store/memstore"
 	"github.com/aurinko-go/aurinko/store/pgstore"
 	"github.com/aurinko-go/aurinko/store/sqlitestore"
 )
@@ -147,7 +148,11 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) error {
 	logger := newLogger(cfg.Log, e.logOut)
 	if cfg.Sandbox {
-		return errAt("sandbox", "not available in this build yet: it needs the Google and Microsoft fakes")
+		sb, err := startSandbox(cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer sb.Close()
 	}
 	kr, err := loadKeys(cfg, e.lookupEnv, e.now, logger)
 	if err != nil {
@@ -170,7 +175,7 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 	}
 	client := &http.Client{Timeout: aurinko.DefaultHTTPTimeout}
 
-	conns, err := buildConnectors(ctx, cfg.Connectors, client, e.now)
+	conns, err := buildConnectors(ctx, cfg.Connectors, client, e.now, logger)
 	if err != nil {
 		return err
 	}
@@ -287,9 +292,13 @@ func storeKind(u string) string {
 	return kind
 }
 
-// openStore opens the store named by u: "sqlite:PATH" or a PostgreSQL URL
-// (checked by validate).
+// openStore opens the store named by u: "sqlite:PATH", "memory:" or a
+// PostgreSQL URL (checked by validate).
 func openStore(ctx context.Context, u string, logger *slog.Logger) (store.Store, error) {
+	if u == memoryStore {
+		logger.Warn("the store is in memory: everything is lost when the server stops")
+		return memstore.New(memstore.Options{}), nil
+	}
 	if path, ok := strings.CutPrefix(u, "sqlite:"); ok {
 		st, err := sqlitestore.Open(ctx, path, sqlitestore.Options{Logger: logger})
 		if err != nil {

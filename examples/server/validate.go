@@ -34,7 +34,7 @@ func (c *config) validate(fromEnv map[string]bool) error {
 			return errAt("publicUrl", "production needs an https public URL (browsers and providers reach the server there)")
 		}
 	}
-	if err := checkStore(c.Store); err != nil {
+	if err := checkStore(c.Store, c.Production); err != nil {
 		return err
 	}
 	for i, k := range c.Keys.Values {
@@ -164,10 +164,16 @@ func (cc *connectorsConfig) validate(v validator) error {
 				return errAt(p, "%s is not a domain name such as example.com", v.show(p, d))
 			}
 		}
+		if (g.ServiceAccountKeyFile == "") != (len(g.ServiceAccountScopes) == 0) {
+			return errAt("connectors.google.serviceAccountScopes", "serviceAccountKeyFile and serviceAccountScopes go together: set both or neither")
+		}
 	}
 	if o := cc.Office365; o != nil {
 		if o.ClientID == "" {
 			return errAt("connectors.office365.clientId", "is required")
+		}
+		if o.ClientSecret == "" {
+			return errAt("connectors.office365.clientSecret", "is required (use ${NAME} to read it from the environment)")
 		}
 		if o.Cloud != "" && !oneOf(o.Cloud, "global", "usgov", "china") {
 			return errAt("connectors.office365.cloud", "want global, usgov or china, got %s", v.show("connectors.office365.cloud", o.Cloud))
@@ -225,8 +231,17 @@ func (v validator) origin(path, raw string) error {
 	return nil
 }
 
-func checkStore(s string) error {
+// memoryStore is the store value of an in-memory store (the sandbox's
+// default): nothing survives a restart.
+const memoryStore = "memory:"
+
+func checkStore(s string, production bool) error {
 	switch {
+	case s == memoryStore:
+		if production {
+			return errAt("store", "memory: keeps nothing across restarts; production needs sqlite:PATH or postgres://...")
+		}
+		return nil
 	case strings.HasPrefix(s, "sqlite:"):
 		if strings.TrimPrefix(s, "sqlite:") == "" {
 			return errAt("store", "sqlite: needs a file path, e.g. sqlite:./aurinko.db")
@@ -237,9 +252,9 @@ func checkStore(s string) error {
 	}
 	// The value may be a DSN with a password: at most its scheme is shown.
 	if kind, _, ok := strings.Cut(s, ":"); ok && len(kind) <= 16 && kind != "" && strings.Trim(strings.ToLower(kind), "abcdefghijklmnopqrstuvwxyz0123456789+.-") == "" {
-		return errAt("store", "%s is neither sqlite:PATH nor postgres://...", quote(kind+":..."))
+		return errAt("store", "%s is neither sqlite:PATH nor postgres://... (nor memory:)", quote(kind+":..."))
 	}
-	return errAt("store", "the value is neither sqlite:PATH nor postgres://...")
+	return errAt("store", "the value is neither sqlite:PATH nor postgres://... (nor memory:)")
 }
 
 func checkScopeMap(path string, m map[string][]string) error {

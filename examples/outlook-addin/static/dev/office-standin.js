@@ -1,7 +1,9 @@
-// A stand-in for Office.js, FOR THE BROWSER TEST ONLY: just what the sample
-// add-in uses. displayDialogAsync opens the dialog URL in an iframe on top
-// of the task pane; messageParent posts to the parent window, and the
-// stand-in hands the message to the dialog's DialogMessageReceived handler.
+// A stand-in for Office.js, FOR THE BROWSER TEST AND THE SANDBOX ONLY: just
+// what the sample add-in uses, so that the task pane runs in a plain
+// browser tab outside Outlook. displayDialogAsync opens the dialog URL in an
+// iframe on top of the task pane; messageParent posts to the parent window,
+// and the stand-in hands the message to the dialog's DialogMessageReceived
+// handler. Inside Outlook, the real Office.js is used.
 "use strict";
 (function () {
   const MSG = "office-standin-message";
