@@ -378,6 +378,9 @@ func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease stor
 
 func (s *Service) refreshOnce(ctx context.Context, c connectors.Connector, a store.Account, tok *oauth2.Token) (*oauth2.Token, error) {
 	if tok.RefreshToken == "" {
+		if st, ok := c.(connectors.SubjectAppTokener); ok && a.Type == store.AccountDaemon {
+			return st.AppTokenFor(ctx, a.AuthOrgID, a.AuthUserID)
+		}
 		if at, ok := c.(connectors.AppTokener); ok && a.Type == store.AccountDaemon {
 			return at.AppToken(ctx, a.AuthOrgID)
 		}

@@ -610,3 +610,42 @@ func seedAccountAt(t testing.TB, s *accounts.Service, now time.Time) int64 {
 	clk := &fakeClock{t: now}
 	return seedAccount(t, s, clk)
 }
+
+// subjectConnector acts as one user of the organization, as Google's
+// domain-wide delegation does.
+type subjectConnector struct {
+	appConnector
+	subjects chan string
+}
+
+func (c subjectConnector) AppTokenFor(ctx context.Context, orgID, subject string) (*xoauth2.Token, error) {
+	c.subjects <- orgID + "/" + subject
+	return c.appConnector.AppToken(ctx, orgID)
+}
+
+func TestAccessToken_daemonActsAsItsSubject(t *testing.T) {
+	t.Parallel()
+	te := newTokenEndpoint(t)
+	clk := &fakeClock{t: time.Now()}
+	subjects := make(chan string, 10)
+	c := subjectConnector{appConnector: appConnector{Connector: connector(t, te), tokenURL: te.srv.URL + "/token", orgs: make(chan string, 10)}, subjects: subjects}
+	reg, _ := connectors.NewRegistry(c)
+	s, err := accounts.New(accounts.Config{Store: memstore.New(memstore.Options{Now: clk.Now}), Keyring: keyring(t), Connectors: reg, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_ = s.PutApp(ctx, accounts.AppSpec{ClientID: "app", ClientSecret: "0123456789abcdef!"})
+	res, err := s.Link(ctx, accounts.LinkRequest{AppID: "app", ServiceType: "Crm", Type: store.AccountDaemon,
+		Grant: &connectors.Grant{Token: &xoauth2.Token{AccessToken: "x", Expiry: clk.Now().Add(-time.Minute)},
+			Identity: connectors.Identity{AuthUserID: "ann@corp.example", AuthOrgID: "corp.example"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AccessToken(ctx, res.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-subjects; got != "corp.example/ann@corp.example" {
+		t.Fatalf("AppTokenFor(%s), want corp.example/ann@corp.example", got)
+	}
+}

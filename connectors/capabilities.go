@@ -57,3 +57,11 @@ type TokenSignIn interface {
 	// wrapping ErrIdentity.
 	SignInWithToken(ctx context.Context, token string) (*Grant, error)
 }
+
+// SubjectAppTokener is implemented by connectors whose daemon accounts act
+// as one user of an organization (Google domain-wide delegation): the app
+// token is obtained for that subject, the daemon account's AuthUserID.
+// accounts prefers it to AppTokener when both exist.
+type SubjectAppTokener interface {
+	AppTokenFor(ctx context.Context, orgID, subject string) (*oauth2.Token, error)
+}

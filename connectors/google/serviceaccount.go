@@ -157,6 +157,8 @@ func (c *Connector) AppToken(ctx context.Context, orgID string) (*xoauth2.Token,
 // when it expires. Google's refusals are *connectors.TokenError:
 // unauthorized_client when the administrator has not authorized the client
 // ID for these scopes, invalid_grant for an unknown user.
+var _ connectors.SubjectAppTokener = (*Connector)(nil)
+
 func (c *Connector) AppTokenFor(ctx context.Context, orgID, subject string) (*xoauth2.Token, error) {
 	if c.sa == nil {
 		return nil, fmt.Errorf("google: app tokens need Config.ServiceAccount: %w", errors.ErrUnsupported)
