@@ -147,6 +147,8 @@ func (c *Connector) AppToken(ctx context.Context, orgID string) (*xoauth2.Token,
 	return c.AppTokenFor(ctx, orgID, subject)
 }
 
+var _ connectors.SubjectAppTokener = (*Connector)(nil)
+
 // AppTokenFor returns an access token with which the service account acts
 // as the Workspace user subject (an email address) of the domain orgID,
 // through domain-wide delegation: a JWT-bearer grant (RFC 7523) whose
@@ -157,8 +159,6 @@ func (c *Connector) AppToken(ctx context.Context, orgID string) (*xoauth2.Token,
 // when it expires. Google's refusals are *connectors.TokenError:
 // unauthorized_client when the administrator has not authorized the client
 // ID for these scopes, invalid_grant for an unknown user.
-var _ connectors.SubjectAppTokener = (*Connector)(nil)
-
 func (c *Connector) AppTokenFor(ctx context.Context, orgID, subject string) (*xoauth2.Token, error) {
 	if c.sa == nil {
 		return nil, fmt.Errorf("google: app tokens need Config.ServiceAccount: %w", errors.ErrUnsupported)
