@@ -81,6 +81,20 @@ func (c Cloud) info() (cloudInfo, bool) {
 	return cloudInfo{}, false
 }
 
+// ParseCloud returns the cloud named s, ignoring case: "Global" (or ""),
+// "USGov" or "China".
+func ParseCloud(s string) (Cloud, error) {
+	for _, c := range []Cloud{CloudGlobal, CloudUSGov, CloudChina} {
+		if strings.EqualFold(s, string(c)) {
+			return c, nil
+		}
+	}
+	if s == "" {
+		return CloudGlobal, nil
+	}
+	return "", fmt.Errorf("office365: unknown cloud %q (want %q, %q or %q)", truncate(s, 32), CloudGlobal, CloudUSGov, CloudChina)
+}
+
 // Endpoints returns the cloud's public endpoints. An unknown cloud has
 // none (empty strings).
 func (c Cloud) Endpoints() Endpoints {

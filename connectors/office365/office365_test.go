@@ -394,6 +394,18 @@ func TestNationalClouds(t *testing.T) {
 	}
 }
 
+func TestParseCloud(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]office365.Cloud{"": office365.CloudGlobal, "global": office365.CloudGlobal, "USGOV": office365.CloudUSGov, "china": office365.CloudChina} {
+		if got, err := office365.ParseCloud(in); err != nil || got != want {
+			t.Errorf("ParseCloud(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := office365.ParseCloud("mars"); err == nil {
+		t.Error("ParseCloud(mars) succeeded")
+	}
+}
+
 func TestNew_rejectsBadConfig(t *testing.T) {
 	t.Parallel()
 	ok := office365.Config{ClientID: clientID, ClientSecret: clientSecret}
@@ -602,9 +614,6 @@ func TestDaemon(t *testing.T) {
 	if len(tr) != 1 || tr[0].Get("grant_type") != "client_credentials" || tr[0].Get("scope") != "https://graph.microsoft.com/.default" || tr[0].Get("tenant") != tenantB {
 		t.Errorf("token requests = %v", tr)
 	}
-	// The app-only token is not a user's: Graph refuses /me.
-	// (Data endpoints come later.)
-
 	e.clock.Advance(2 * time.Hour)
 	tok, err := e.c.AppToken(ctx, tenantB)
 	if err != nil || tok.AccessToken == "" || tok.Expiry.Sub(e.clock.Now()) != time.Hour {
@@ -684,4 +693,31 @@ func TestRevokeUnsupported(t *testing.T) {
 		t.Fatalf("Revoke = %v", err)
 	}
 	var _ connectors.Revoker = e.c
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	var grants []*connectors.Grant
+	for range 4 {
+		g, err := e.signIn(t, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		grants = append(grants, g)
+	}
+	var wg sync.WaitGroup
+	for _, g := range grants {
+		wg.Go(func() {
+			if _, err := e.c.Refresh(context.Background(), g.Token); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := e.c.SignInWithToken(context.Background(), e.fake.MintAccessToken(e.fake.AccessTokenClaims(bob.ObjectID, clientID))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }
