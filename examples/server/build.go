@@ -14,6 +14,7 @@ import (
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/connectors/google"
 	"github.com/aurinko-go/aurinko/connectors/oauth2"
+	"github.com/aurinko-go/aurinko/connectors/office365"
 	"github.com/aurinko-go/aurinko/connectors/oidc"
 )
 
@@ -71,11 +72,30 @@ func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Clie
 		}
 		out = append(out, c)
 	}
-	if cc.Office365 != nil {
-		// TODO(office365): wire office365.New once connectors/office365 builds.
-		return nil, errAt("connectors.office365", "this build has no Office 365 connector yet")
+	if o := cc.Office365; o != nil {
+		oc := office365.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, Tenant: o.Tenant,
+			Cloud: cloudOf(o.Cloud), Endpoints: o.endpoints, HTTPClient: client, Now: now, Logger: logger}
+		if o.SSO.APIAppID != "" {
+			oc.SSO = &office365.SSOConfig{APIAppID: o.SSO.APIAppID, RequiredScope: o.SSO.Scope}
+		}
+		c, err := office365.New(ctx, oc)
+		if err != nil {
+			return nil, fmt.Errorf("config: connectors.office365: %w", err)
+		}
+		out = append(out, c)
 	}
 	return out, nil
+}
+
+// cloudOf maps the config's cloud names (validated) to office365's.
+func cloudOf(name string) office365.Cloud {
+	switch name {
+	case "usgov":
+		return office365.CloudUSGov
+	case "china":
+		return office365.CloudChina
+	}
+	return office365.CloudGlobal
 }
 
 // scopeMap converts a validated scope map.

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aurinko-go/aurinko/connectors/google"
+	"github.com/aurinko-go/aurinko/connectors/office365"
 )
 
 // config is the server's configuration: the YAML file (see
@@ -125,6 +126,8 @@ type office365Config struct {
 	Tenant       string    `yaml:"tenant"`
 	Cloud        string    `yaml:"cloud"` // global, usgov, china
 	SSO          ssoConfig `yaml:"sso"`
+
+	endpoints *office365.Endpoints // the sandbox's fake; nil: the cloud's
 }
 
 type ssoConfig struct {
