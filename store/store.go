@@ -29,6 +29,7 @@ type Store interface {
 	SettingStore
 	SubscriptionStore
 	LockStore
+	JobStore
 	Resealer
 
 	// Ping reports whether the store can be reached and written to.

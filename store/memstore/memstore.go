@@ -37,7 +37,9 @@ type Store struct {
 	settings      map[settingKey]store.Setting
 	subs          map[int64]store.Subscription
 	locks         map[string]lockState
+	jobs          map[int64]store.Job
 	lastID        int64 // organizations, accounts and subscriptions draw ids from it
+	lastJobID     int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -76,6 +78,7 @@ func New(opts Options) *Store {
 		settings:      map[settingKey]store.Setting{},
 		subs:          map[int64]store.Subscription{},
 		locks:         map[string]lockState{},
+		jobs:          map[int64]store.Job{},
 	}
 }
 
@@ -160,6 +163,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.apps, s.orgs, s.users, s.accounts, s.tokens = nil, nil, nil, nil, nil
 	s.sessions, s.accountTokens, s.codes, s.settings, s.subs, s.locks = nil, nil, nil, nil, nil, nil
+	s.jobs = nil
 	return nil
 }
 

@@ -101,6 +101,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			}
 			return nil
 		},
+		SkipLocked: true,
+		LockJobKey: func(ctx context.Context, tx *sql.Tx, key string) error {
+			// A 64-bit hash of the key: two keys that collide only
+			// wait for each other.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('aurinko/jobs key ' || $1, 0))`, key); err != nil {
+				return fmt.Errorf("lock job key: %w", err)
+			}
+			return nil
+		},
 	}
 
 	db := stdlib.OpenDB(*cfg)

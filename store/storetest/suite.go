@@ -18,7 +18,7 @@ import (
 )
 
 // Run runs the conformance suite against the stores that open returns.
-// Subtests are grouped by area (Apps, Accounts, Tokens, Locks …); each one
+// Subtests are grouped by area (Apps, Accounts, Tokens, Locks, Jobs …); each one
 // opens its own store with its own Clock, and all of them run in parallel.
 // Expiry is driven by advancing the Clock, never by sleeping.
 func Run(t *testing.T, open Factory) {
@@ -40,6 +40,7 @@ func Run(t *testing.T, open Factory) {
 		{"Codes", codeTests()},
 		{"Subscriptions", subscriptionTests()},
 		{"Locks", lockTests()},
+		{"Jobs", jobTests()},
 		{"Reseal", resealTests()},
 	}
 	for _, a := range areas {

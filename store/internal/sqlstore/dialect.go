@@ -27,6 +27,15 @@ type Dialect struct {
 	// it serializes concurrent migrators (PostgreSQL advisory lock) and
 	// creates what must exist before schema_migrations (the schema).
 	PrepareMigration func(ctx context.Context, tx *sql.Tx) error
+	// SkipLocked is true when the database runs concurrent writers
+	// (PostgreSQL): ClaimJobs then locks the rows it picks with FOR UPDATE
+	// SKIP LOCKED. False means writers are serialized (SQLite).
+	SkipLocked bool
+	// LockJobKey, when set, takes a lock on a job Key that lasts until tx
+	// ends (PostgreSQL: a transaction advisory lock). EnqueueJob and
+	// RequeueJob take it so that the jobs of one Key become visible in ID
+	// order; see ClaimJobs. Nil when writers are serialized.
+	LockJobKey func(ctx context.Context, tx *sql.Tx, key string) error
 }
 
 // rebind rewrites the ? placeholders of query for the dialect. Queries in
