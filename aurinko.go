@@ -13,10 +13,12 @@ import (
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/auth"
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/jobs"
 	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/session"
 	"github.com/aurinko-go/aurinko/store"
 	"github.com/aurinko-go/aurinko/unified"
+	"github.com/aurinko-go/aurinko/webhooks"
 )
 
 // DefaultBasePath is where Handler serves the API unless Config.BasePath says
@@ -76,6 +78,15 @@ type Config struct {
 	Tokens accounts.TokenConfig
 	// Refresher tunes the background token refresher that Run starts.
 	Refresher accounts.RefresherConfig
+	// Webhooks tunes subscriptions and deliveries (retry window, timeouts,
+	// AllowInsecureTargets for development); its Store, Keyring, Now and
+	// Logger are filled from this Config.
+	Webhooks webhooks.Config
+	// Jobs tunes the background job runner that Run starts (concurrency,
+	// polling, leases); its Store, Handlers, Now and Logger are filled from
+	// this Config. Deliveries are bounded by Webhooks.RetryWindow, so
+	// MaxAttempts defaults to 1000 here.
+	Jobs jobs.Config
 }
 
 // Server is the wired backend. Create it with New; it is safe for
@@ -94,6 +105,8 @@ type Server struct {
 	sessions   *session.Manager
 	auth       *auth.Handler
 	unified    *unified.Handler
+	webhooks   *webhooks.Service
+	jobs       *jobs.Runner
 	origins    *originCache
 	cookies    bool
 	handler    http.Handler
@@ -159,6 +172,20 @@ func New(cfg Config) (*Server, error) {
 	if s.unified, err = unified.New(unified.Config{Accounts: s.accounts, Transport: s.client.Transport, Logger: s.logger}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	wc := cfg.Webhooks
+	wc.Store, wc.Keyring, wc.Now, wc.Logger = s.store, s.keyring, s.now, s.logger
+	if s.webhooks, err = webhooks.New(wc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	jc := cfg.Jobs
+	jc.Store, jc.Now, jc.Logger = s.store, s.now, s.logger
+	jc.Handlers = map[string]jobs.Handler{webhooks.JobKind: s.webhooks.Deliver}
+	if jc.MaxAttempts == 0 {
+		jc.MaxAttempts = 1000
+	}
+	if s.jobs, err = jobs.New(jc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	ttl := cfg.OriginCacheTTL
 	if ttl <= 0 {
 		ttl = 30 * time.Second
@@ -170,12 +197,20 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Run does the server's background work until ctx is done, then returns
-// nil: today the token refresher (idle grants, and grants about to expire
-// when Config.Refresher.Ahead is set). Several instances sharing a store may
-// each run it; every grant is refreshed by one of them.
+// nil: the job runner (webhook deliveries) and the token refresher (idle
+// grants, and grants about to expire when Config.Refresher.Ahead is set).
+// Several instances sharing a store may each run it: every job runs once
+// and every grant is refreshed by one of them.
 func (s *Server) Run(ctx context.Context) error {
-	return s.accounts.RunRefresher(ctx, s.refresh)
+	errc := make(chan error, 2)
+	go func() { errc <- s.jobs.Run(ctx) }()
+	go func() { errc <- s.accounts.RunRefresher(ctx, s.refresh) }()
+	return errors.Join(<-errc, <-errc)
 }
+
+// Webhooks returns the subscription and delivery service: Notify queues
+// notifications, SigningSecret gives an app's secret.
+func (s *Server) Webhooks() *webhooks.Service { return s.webhooks }
 
 // Accounts returns the account service: apps, users, accounts, tokens.
 func (s *Server) Accounts() *accounts.Service { return s.accounts }
@@ -232,6 +267,7 @@ func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.auth.Register(mux, s.basePath)
 	s.unified.Register(mux, s.basePath)
+	s.webhooks.Register(mux, s.basePath)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, r, s.logger, apierr.New(apierr.NotFound, "no such endpoint"))
 	})

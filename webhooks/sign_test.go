@@ -64,13 +64,19 @@ func TestVerify(t *testing.T) {
 		{"no signature", func(h http.Header) ([]byte, []byte) { h.Del(HeaderSignature); return secret, body }, false},
 		{"no timestamp", func(h http.Header) ([]byte, []byte) { h.Del(HeaderTimestamp); return secret, body }, false},
 		{"garbage timestamp", func(h http.Header) ([]byte, []byte) { h.Set(HeaderTimestamp, "1e9"); return secret, body }, false},
-		{"huge timestamp", func(h http.Header) ([]byte, []byte) { h.Set(HeaderTimestamp, strings.Repeat("9", 40)); return secret, body }, false},
+		{"huge timestamp", func(h http.Header) ([]byte, []byte) {
+			h.Set(HeaderTimestamp, strings.Repeat("9", 40))
+			return secret, body
+		}, false},
 		{"short signature", func(h http.Header) ([]byte, []byte) { h.Set(HeaderSignature, "abcd"); return secret, body }, false},
 		{"non-hex signature", func(h http.Header) ([]byte, []byte) {
 			h.Set(HeaderSignature, strings.Repeat("zz", 32))
 			return secret, body
 		}, false},
-		{"v1 prefix", func(h http.Header) ([]byte, []byte) { h.Set(HeaderSignature, "v0="+h.Get(HeaderSignature)); return secret, body }, false},
+		{"v1 prefix", func(h http.Header) ([]byte, []byte) {
+			h.Set(HeaderSignature, "v0="+h.Get(HeaderSignature))
+			return secret, body
+		}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
