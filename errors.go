@@ -19,6 +19,7 @@ const (
 	RateLimited         = apierr.RateLimited         // 429, with Retry-After
 	ProviderUnavailable = apierr.ProviderUnavailable // 503, with Retry-After when known
 	ReauthRequired      = apierr.ReauthRequired      // 401, code "token.dead"
+	PreconditionFailed  = apierr.PreconditionFailed  // 412
 	Internal            = apierr.Internal            // 500
 )
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -819,5 +820,89 @@ func TestAM_deleteIsScopedToApp(t *testing.T) {
 	}
 	if status, _ := e.browser().do("GET", "/account", bearer(q.Get("accessToken"))); status != 401 {
 		t.Fatalf("token of a deleted account = %d, want 401", status)
+	}
+}
+
+func TestSettings_etagsAndOrganization(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "memstore", oidctest.Options{})
+	b := e.browser()
+	finalParams(t, b.authorize("authorizeUser", flowParams("serviceType", "Office365", "accountRole", "primary")))
+	send := func(method, path, body string, hdr map[string]string, basic bool) (int, string, string) {
+		req, _ := http.NewRequest(method, e.apiURL+path, strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		c := b.client
+		if basic {
+			req.SetBasicAuth(appID, appSecret)
+			c = e.api.Client()
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("ETag"), strings.TrimSpace(string(out))
+	}
+	code, etag0, body := send("GET", "/user/settings", "", nil, false)
+	if code != 200 || body != "{}" || etag0 == "" {
+		t.Fatalf("empty settings = %d %q %s", code, etag0, body)
+	}
+	code, etag1, _ := send("PATCH", "/user/settings", `{"a":1}`, map[string]string{"If-Match": etag0}, false)
+	if code != 200 || etag1 == etag0 {
+		t.Fatalf("patch with the current ETag = %d %q", code, etag1)
+	}
+	if code, _, _ := send("PATCH", "/user/settings", `{"a":2}`, map[string]string{"If-Match": etag0}, false); code != 412 {
+		t.Fatalf("patch with a stale ETag = %d, want 412", code)
+	}
+	if _, _, body := send("GET", "/user/settings", "", nil, false); body != `{"a":1}` {
+		t.Fatalf("settings after a refused patch = %s", body)
+	}
+	// Concurrent patches without If-Match all land (merged, none lost).
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, _, _ := send("PATCH", "/user/settings", fmt.Sprintf(`{"k%d":%d}`, i, i), nil, false); code != 200 {
+				t.Errorf("concurrent patch %d = %d", i, code)
+			}
+		}()
+	}
+	wg.Wait()
+	_, _, body = send("GET", "/user/settings", "", nil, false)
+	var doc map[string]any
+	_ = json.Unmarshal([]byte(body), &doc)
+	if len(doc) != 11 {
+		t.Fatalf("after 10 concurrent patches the document has %d keys, want 11: %s", len(doc), body)
+	}
+
+	// Organization settings: written by the app's server, read by users.
+	orgs, err := e.store.ListOrganizations(context.Background(), appID, store.Page{})
+	if err != nil || len(orgs) != 1 {
+		t.Fatalf("organizations = %v, %v", orgs, err)
+	}
+	orgPath := fmt.Sprintf("/am/organizations/%d/settings", orgs[0].ID)
+	if code, _, _ := send("PATCH", orgPath, `{"crmUrl":"https://crm.example.com"}`, nil, true); code != 200 {
+		t.Fatalf("app patches org settings = %d", code)
+	}
+	if code, _, body := send("GET", "/org/settings", "", nil, false); code != 200 || body != `{"crmUrl":"https://crm.example.com"}` {
+		t.Fatalf("user reads org settings = %d %s", code, body)
+	}
+	if code, _, _ := send("PATCH", "/org/settings", `{"x":1}`, nil, false); code != 405 && code != 404 {
+		t.Fatalf("a user patching org settings = %d, want refused", code)
+	}
+	// Another app cannot reach this organization.
+	req, _ := http.NewRequest("GET", e.apiURL+orgPath, nil)
+	req.SetBasicAuth("other-app", "other-secret-0123456789")
+	resp, err := e.api.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("other app reads org settings = %d, want 404", resp.StatusCode)
 	}
 }

@@ -36,6 +36,9 @@ const (
 	// ReauthRequired: the account's grant is dead; the user must sign in
 	// to the provider again.
 	ReauthRequired Code = "token.dead"
+	// PreconditionFailed: an If-Match precondition did not hold; the
+	// resource changed since the client read it.
+	PreconditionFailed Code = "preconditionFailed"
 	// Internal: a fault of this server. The message is always generic.
 	Internal Code = "internal"
 )
@@ -57,6 +60,8 @@ func Status(c Code) int {
 		return http.StatusTooManyRequests
 	case ProviderUnavailable:
 		return http.StatusServiceUnavailable
+	case PreconditionFailed:
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusInternalServerError
 }

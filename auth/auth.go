@@ -121,6 +121,7 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("PATCH "+prefix+"/user/settings", h.patchUserSettings)
 	mux.HandleFunc("GET "+prefix+"/user/settings", h.getUserSettings)
 	mux.HandleFunc("POST "+prefix+"/user/logout", h.logout)
+	mux.HandleFunc("GET "+prefix+"/org/settings", h.getOrgSettings)
 
 	mux.HandleFunc("GET "+prefix+"/account", h.getAccount)
 	mux.HandleFunc("DELETE "+prefix+"/account", h.deleteAccount)
@@ -129,6 +130,8 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("GET "+prefix+"/am/accounts", h.amListAccounts)
 	mux.HandleFunc("GET "+prefix+"/am/accounts/{id}", h.amGetAccount)
 	mux.HandleFunc("DELETE "+prefix+"/am/accounts/{id}", h.amDeleteAccount)
+	mux.HandleFunc("GET "+prefix+"/am/organizations/{id}/settings", h.amGetOrgSettings)
+	mux.HandleFunc("PATCH "+prefix+"/am/organizations/{id}/settings", h.amPatchOrgSettings)
 }
 
 // fail writes an API error.

@@ -1,9 +1,7 @@
 package auth
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -214,95 +212,6 @@ func (h *Handler) deleteUserAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "Ok"})
-}
-
-// settingsKey is the setting under which PATCH /user/settings keeps the
-// EndUserSettingsDto of a user.
-const settingsKey = "userSettings"
-
-// maxSettingsBody bounds a settings document.
-const maxSettingsBody = 64 << 10
-
-// getUserSettings is GET /user/settings: the user's settings document ({}
-// when none was saved).
-func (h *Handler) getUserSettings(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.userPrincipal(w, r)
-	if !ok {
-		return
-	}
-	s, err := h.store.GetSetting(r.Context(), p.AppID, store.SettingsUser, p.UserID, settingsKey)
-	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusOK, map[string]any{})
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(s.Value)
-}
-
-// patchUserSettings is PATCH /user/settings: a JSON merge (RFC 7396) of the
-// body into the user's settings document; the result is returned.
-func (h *Handler) patchUserSettings(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.userPrincipal(w, r)
-	if !ok {
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxSettingsBody+1))
-	if err != nil || len(body) > maxSettingsBody {
-		h.fail(w, r, apierr.New(apierr.InvalidInput, "settings body missing or larger than %d bytes", maxSettingsBody))
-		return
-	}
-	var patch map[string]any
-	if err := json.Unmarshal(body, &patch); err != nil || patch == nil {
-		h.fail(w, r, apierr.New(apierr.InvalidInput, "settings body must be a JSON object"))
-		return
-	}
-	doc := map[string]any{}
-	cur, err := h.store.GetSetting(r.Context(), p.AppID, store.SettingsUser, p.UserID, settingsKey)
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(cur.Value, &doc); err != nil || doc == nil {
-			doc = map[string]any{}
-		}
-	case !errors.Is(err, store.ErrNotFound):
-		h.fail(w, r, err)
-		return
-	}
-	mergePatch(doc, patch)
-	out, err := json.Marshal(doc)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.store.PutSetting(r.Context(), store.Setting{AppID: p.AppID, Scope: store.SettingsUser, OwnerID: p.UserID, Key: settingsKey, Value: out}); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(out)
-}
-
-// mergePatch applies an RFC 7396 JSON merge patch to doc.
-func mergePatch(doc, patch map[string]any) {
-	for k, v := range patch {
-		if v == nil {
-			delete(doc, k)
-			continue
-		}
-		if pm, ok := v.(map[string]any); ok {
-			dm, ok := doc[k].(map[string]any)
-			if !ok {
-				dm = map[string]any{}
-			}
-			mergePatch(dm, pm)
-			doc[k] = dm
-			continue
-		}
-		doc[k] = v
-	}
 }
 
 // logout is POST /user/logout: the session ends and its cookie is cleared.

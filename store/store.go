@@ -199,6 +199,11 @@ type SettingStore interface {
 	GetSetting(ctx context.Context, appID string, scope SettingScope, ownerID, key string) (Setting, error)
 	// PutSetting creates or replaces one setting.
 	PutSetting(ctx context.Context, s Setting) error
+	// SwapSetting writes s only if the setting is as the caller last read
+	// it: with old nil, only when it does not exist yet; otherwise only
+	// when its current Value equals old byte for byte. Otherwise it is
+	// ErrConflict and nothing is written (optimistic concurrency).
+	SwapSetting(ctx context.Context, s Setting, old []byte) error
 	// DeleteSetting removes one setting. A missing setting is ErrNotFound.
 	DeleteSetting(ctx context.Context, appID string, scope SettingScope, ownerID, key string) error
 	// ListSettings returns every setting of an owner, ordered by key.

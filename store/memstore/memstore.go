@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -435,6 +436,26 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) error {
 	st = cloneSetting(st)
 	st.UpdatedAt = s.orNow(st.UpdatedAt)
 	s.settings[settingKey{st.AppID, st.Scope, st.OwnerID, st.Key}] = st
+	return nil
+}
+
+// SwapSetting writes a setting only if it is as the caller last read it.
+func (s *Store) SwapSetting(ctx context.Context, st store.Setting, old []byte) error {
+	if st.AppID == "" || !st.Scope.Valid() || st.Key == "" {
+		return fail(store.ErrInvalid, "swap setting: AppID, a valid Scope and Key are required")
+	}
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	k := settingKey{st.AppID, st.Scope, st.OwnerID, st.Key}
+	cur, ok := s.settings[k]
+	if old == nil && ok || old != nil && (!ok || !bytes.Equal(cur.Value, old)) {
+		return fail(store.ErrConflict, "swap setting %s/%s/%q/%q: changed since read", st.AppID, st.Scope, st.OwnerID, st.Key)
+	}
+	st = cloneSetting(st)
+	st.UpdatedAt = s.orNow(st.UpdatedAt)
+	s.settings[k] = st
 	return nil
 }
 

@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -405,6 +408,54 @@ func settingTests() []test {
 		{"ListOrderedByKey", testSettingList},
 		{"Delete", testSettingDelete},
 		{"MissingFieldIsInvalid", testSettingInvalid},
+		{"SwapIsOptimistic", testSettingSwap},
+		{"ConcurrentSwapsOneWins", testSettingSwapConcurrent},
+	}
+}
+
+func testSettingSwap(t *testing.T, e *env) {
+	e.app(t, "a")
+	mk := func(v string) store.Setting {
+		return store.Setting{AppID: "a", Scope: store.SettingsOrg, OwnerID: "9", Key: "cfg", Value: []byte(v)}
+	}
+	must(t, "SwapSetting (create)", e.s.SwapSetting(e.ctx, mk(`{"v":1}`), nil))
+	wantErr(t, "SwapSetting create of an existing setting", e.s.SwapSetting(e.ctx, mk(`{"v":9}`), nil), store.ErrConflict)
+	wantErr(t, "SwapSetting from a stale value", e.s.SwapSetting(e.ctx, mk(`{"v":9}`), []byte(`{"v":0}`)), store.ErrConflict)
+	must(t, "SwapSetting from the current value", e.s.SwapSetting(e.ctx, mk(`{"v":2}`), []byte(`{"v":1}`)))
+	got, err := e.s.GetSetting(e.ctx, "a", store.SettingsOrg, "9", "cfg")
+	must(t, "GetSetting", err)
+	if string(got.Value) != `{"v":2}` {
+		t.Errorf("value after swaps = %s, want {\"v\":2}", got.Value)
+	}
+	wantErr(t, "SwapSetting of a missing setting from a value",
+		e.s.SwapSetting(e.ctx, store.Setting{AppID: "a", Scope: store.SettingsOrg, OwnerID: "9", Key: "other", Value: []byte(`1`)}, []byte(`0`)), store.ErrConflict)
+	wantErr(t, "SwapSetting without key", e.s.SwapSetting(e.ctx, store.Setting{AppID: "a", Scope: store.SettingsOrg}, nil), store.ErrInvalid)
+}
+
+func testSettingSwapConcurrent(t *testing.T, e *env) {
+	e.app(t, "a")
+	base := store.Setting{AppID: "a", Scope: store.SettingsUser, OwnerID: "u", Key: "k", Value: []byte(`0`)}
+	must(t, "PutSetting", e.s.PutSetting(e.ctx, base))
+	var wg sync.WaitGroup
+	var wins atomic.Int32
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := base
+			next.Value = []byte(fmt.Sprint(i + 1))
+			err := e.s.SwapSetting(e.ctx, next, []byte(`0`))
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("SwapSetting: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Errorf("%d concurrent swaps from one value won, want 1", wins.Load())
 	}
 }
 

@@ -40,6 +40,37 @@ ON CONFLICT (app_id, scope, owner_id, key) DO UPDATE SET value = excluded.value,
 		x.AppID, string(x.Scope), x.OwnerID, x.Key, blobArg(x.Value), micros(orNow(x.UpdatedAt, s.now())))
 }
 
+// SwapSetting implements store.SettingStore.
+func (s *Store) SwapSetting(ctx context.Context, x store.Setting, old []byte) error {
+	const op = "swap setting"
+	switch {
+	case x.AppID == "":
+		return s.invalid(op, "empty AppID")
+	case !x.Scope.Valid():
+		return s.invalid(op, "unknown scope")
+	case x.Key == "":
+		return s.invalid(op, "empty Key")
+	}
+	var n int64
+	var err error
+	if old == nil {
+		n, err = s.exec(ctx, s.w, `INSERT INTO settings (`+settingCols+`) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (app_id, scope, owner_id, key) DO NOTHING`,
+			x.AppID, string(x.Scope), x.OwnerID, x.Key, blobArg(x.Value), micros(orNow(x.UpdatedAt, s.now())))
+	} else {
+		n, err = s.exec(ctx, s.w, `UPDATE settings SET value = ?, updated_at = ?
+WHERE app_id = ? AND scope = ? AND owner_id = ? AND key = ? AND value = ?`,
+			blobArg(x.Value), micros(orNow(x.UpdatedAt, s.now())), x.AppID, string(x.Scope), x.OwnerID, x.Key, blobArg(old))
+	}
+	if err != nil {
+		return s.writeErr(op, err)
+	}
+	if n == 0 {
+		return s.wrap(op, store.ErrConflict)
+	}
+	return nil
+}
+
 // DeleteSetting implements store.SettingStore.
 func (s *Store) DeleteSetting(ctx context.Context, appID string, scope store.SettingScope, ownerID, key string) error {
 	return s.writeOne(ctx, "delete setting",
