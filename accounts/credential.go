@@ -100,8 +100,11 @@ func sealToken(kr *seal.Keyring, tok *oauth2.Token) (store.Sealed, error) {
 	return s, nil
 }
 
+// openToken opens a token read from the store. It decrypts in place: s
+// must be the caller's own copy (stores return fresh slices) and is
+// destroyed.
 func openToken(kr *seal.Keyring, s store.Sealed) (*oauth2.Token, error) {
-	b, err := kr.Open(s)
+	b, err := kr.OpenInPlace(s)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: open token: %w", err)
 	}

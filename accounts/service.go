@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -489,7 +490,7 @@ func (s *Service) StoredToken(ctx context.Context, accountID int64) (*oauth2.Tok
 	if t.Sealed == nil {
 		return nil, t, apierr.New(apierr.ReauthRequired, "account %d has no credentials", accountID)
 	}
-	tok, err := openToken(s.keyring, t.Sealed)
+	tok, err := openToken(s.keyring, bytes.Clone(t.Sealed)) // t goes back to the caller intact
 	if err != nil {
 		return nil, t, err
 	}

@@ -204,3 +204,21 @@ func TestApps(t *testing.T) {
 		t.Fatal("PrimaryUserID not app-scoped or not UUID-shaped")
 	}
 }
+
+func TestStoredToken_returnsTheSealedValueIntact(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	res, err := s.Link(ctx, LinkRequest{AppID: "app1", ServiceType: "Google", Type: store.AccountPrimary, Grant: grant("x", "", "at", "rt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, meta, err := s.StoredToken(ctx, res.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.store.GetToken(ctx, res.Account.ID)
+	if err != nil || !bytes.Equal(meta.Sealed, again.Sealed) {
+		t.Fatal("StoredToken returned a Sealed value that differs from the store's")
+	}
+}

@@ -203,6 +203,32 @@ func (kr *Keyring) Open(sealed store.Sealed) ([]byte, error) {
 	return plain, nil
 }
 
+// OpenInPlace is Open without allocating: it decrypts into sealed's own
+// memory, which it overwrites, and returns a slice of it. Use it only on a
+// buffer the caller owns and drops afterwards (a value just read from the
+// store); on failure the buffer is left unusable as well.
+func (kr *Keyring) OpenInPlace(sealed store.Sealed) ([]byte, error) {
+	id, err := KeyID(sealed)
+	if err != nil {
+		return nil, err
+	}
+	aead, ok := kr.aeads[id]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownKey, id)
+	}
+	header := len(id) + 3
+	if len(sealed) < header+nonceSize+tagSize {
+		return nil, fmt.Errorf("%w: %d bytes is too short", ErrCorrupt, len(sealed))
+	}
+	nonce := sealed[header : header+nonceSize]
+	body := sealed[header+nonceSize:]
+	plain, err := aead.Open(body[:0], nonce, body, sealed[:header])
+	if err != nil {
+		return nil, fmt.Errorf("%w: authentication failed for key %q", ErrCorrupt, id)
+	}
+	return plain, nil
+}
+
 // KeyID returns the id of the key that sealed a value, without opening it.
 func KeyID(sealed store.Sealed) (string, error) {
 	if len(sealed) < 3 || sealed[0] != magic0 || sealed[1] != magic1 {

@@ -49,6 +49,26 @@ func TestSealOpen_roundTrip(t *testing.T) {
 	}
 }
 
+func TestOpenInPlace(t *testing.T) {
+	t.Parallel()
+	kr := mustRing(t, mustKey(t, "k1", 1))
+	sealed, _ := kr.Seal([]byte("refresh-token"))
+	got, err := kr.OpenInPlace(bytes.Clone(sealed))
+	if err != nil || string(got) != "refresh-token" {
+		t.Fatalf("OpenInPlace = %q, %v", got, err)
+	}
+	bad := bytes.Clone(sealed)
+	bad[len(bad)-1] ^= 1
+	if _, err := kr.OpenInPlace(bad); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("tampered: %v", err)
+	}
+	for _, in := range [][]byte{nil, {}, sealed[:5], []byte("S1\x02zz" + strings.Repeat("x", 40))} {
+		if _, err := kr.OpenInPlace(bytes.Clone(in)); err == nil {
+			t.Fatalf("OpenInPlace(%q) succeeded", in)
+		}
+	}
+}
+
 func TestSeal_nonceIsFresh(t *testing.T) {
 	t.Parallel()
 	kr := mustRing(t, mustKey(t, "k1", 1))
