@@ -62,7 +62,7 @@ func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Clie
 		if g.ServiceAccountKeyFile != "" {
 			data, err := os.ReadFile(g.ServiceAccountKeyFile)
 			if err != nil {
-				return nil, errAt("connectors.google.serviceAccountKeyFile", "%v", err)
+				return nil, errCause("connectors.google.serviceAccountKeyFile", err)
 			}
 			gc.ServiceAccount = &google.ServiceAccount{JSON: data, Scopes: g.ServiceAccountScopes}
 		}

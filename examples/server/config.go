@@ -150,7 +150,11 @@ func defaultConfig() config {
 type configError struct {
 	path string
 	msg  string
+	err  error // the cause, when there is one
 }
+
+// Unwrap returns the cause.
+func (e *configError) Unwrap() error { return e.err }
 
 func (e *configError) Error() string {
 	if e.path == "" {
@@ -161,6 +165,11 @@ func (e *configError) Error() string {
 
 func errAt(path, format string, args ...any) error {
 	return &configError{path: path, msg: fmt.Sprintf(format, args...)}
+}
+
+// errCause is errAt for an error with a cause, which it wraps.
+func errCause(path string, err error) error {
+	return &configError{path: path, msg: err.Error(), err: err}
 }
 
 // decodeConfig reads YAML from r into cfg (whose fields keep their values

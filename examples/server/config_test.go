@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -194,5 +195,49 @@ func TestExpandEnv(t *testing.T) {
 		if _, _, err := expandEnv(in, look); err == nil {
 			t.Errorf("expandEnv(%q) accepted", in)
 		}
+	}
+}
+
+// TestConfig_providerSections starts the server with the Google and
+// Office365 sections filled in (no network call is made at start-up) and
+// checks that both connectors are registered; a missing service account
+// key file stops start-up naming its key.
+func TestConfig_providerSections(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfgFile := writeConfig(t, `
+store: sqlite:`+filepath.Join(dir, "a.db")+`
+keys: {file: `+filepath.Join(dir, "a.key")+`}
+connectors:
+  google: {clientId: g.apps.googleusercontent.com, clientSecret: "${G_SECRET}", hostedDomains: [example.com]}
+  office365:
+    clientId: 11111111-2222-3333-4444-555555555555
+    clientSecret: ${MS_SECRET}
+    tenant: organizations
+    cloud: usgov
+    sso: {apiAppId: "api://addin.example.com/11111111-2222-3333-4444-555555555555", scope: access_as_user}
+`)
+	base, logs := start(t, []string{"-config", cfgFile}, map[string]string{"G_SECRET": "g-secret-value", "MS_SECRET": "ms-secret-value"})
+	if code, _ := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("/readyz = %d", code)
+	}
+	if !strings.Contains(logs.String(), "connectors=2") {
+		t.Fatalf("want two connectors in the start-up line:\n%s", logs)
+	}
+	if strings.Contains(logs.String(), "secret-value") {
+		t.Fatal("a secret is in the log")
+	}
+
+	bad := writeConfig(t, `
+store: sqlite:`+filepath.Join(dir, "b.db")+`
+keys: {file: `+filepath.Join(dir, "a.key")+`}
+connectors:
+  google: {clientId: g, clientSecret: s, serviceAccountKeyFile: `+filepath.Join(dir, "missing.json")+`, serviceAccountScopes: [x]}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"-config", bad, "-addr", "127.0.0.1:0"}, mapEnv(nil), io.Discard, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "config: connectors.google.serviceAccountKeyFile: ") || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("err = %v", err)
 	}
 }
