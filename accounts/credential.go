@@ -90,7 +90,10 @@ func (c *credential) unmarshal(b []byte) error {
 }
 
 func sealToken(kr *seal.Keyring, tok *oauth2.Token) (store.Sealed, error) {
-	c := credential{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: tok.TokenType, Expiry: tok.Expiry}
+	return sealCredential(kr, credential{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: tok.TokenType, Expiry: tok.Expiry})
+}
+
+func sealCredential(kr *seal.Keyring, c credential) (store.Sealed, error) {
 	b := c.marshal()
 	s, err := kr.Seal(b)
 	clear(b)
@@ -114,4 +117,18 @@ func openToken(kr *seal.Keyring, s store.Sealed) (*oauth2.Token, error) {
 		return nil, err
 	}
 	return &oauth2.Token{AccessToken: c.AccessToken, RefreshToken: c.RefreshToken, TokenType: c.TokenType, Expiry: c.Expiry}, nil
+}
+
+// openCredential opens a credential in place (see openToken).
+func openCredential(kr *seal.Keyring, s store.Sealed) (credential, error) {
+	b, err := kr.OpenInPlace(s)
+	if err != nil {
+		return credential{}, fmt.Errorf("accounts: open credential: %w", err)
+	}
+	defer clear(b)
+	var c credential
+	if err := c.unmarshal(b); err != nil {
+		return credential{}, err
+	}
+	return c, nil
 }

@@ -242,7 +242,20 @@ func (s *Service) Link(ctx context.Context, req LinkRequest) (LinkResult, error)
 	// id_token from an extension) stores or keeps no credential.
 	var sealed store.Sealed
 	var expiry time.Time
-	if g.Token != nil {
+	switch {
+	case g.Password != "":
+		// A password account: the credential is the password; there is
+		// nothing to refresh.
+		c := credential{Password: g.Password}
+		if g.Token != nil {
+			c.AccessToken, c.RefreshToken, c.TokenType, c.Expiry = g.Token.AccessToken, g.Token.RefreshToken, g.Token.TokenType, g.Token.Expiry
+			expiry = g.Token.Expiry
+		}
+		var err error
+		if sealed, err = sealCredential(s.keyring, c); err != nil {
+			return LinkResult{}, err
+		}
+	case g.Token != nil:
 		var err error
 		if sealed, err = sealToken(s.keyring, g.Token); err != nil {
 			return LinkResult{}, err
@@ -282,7 +295,69 @@ func (s *Service) Link(ctx context.Context, req LinkRequest) (LinkResult, error)
 			return LinkResult{Account: created, User: user, Created: true}, nil
 		}
 	}
+	if g.Password != "" {
+		return s.reauthorizeSealed(ctx, *existing, acct, sealed, expiry, user)
+	}
 	return s.reauthorize(ctx, *existing, acct, g.Token, user)
+}
+
+// reauthorizeSealed replaces an account's profile and whole credential
+// (password accounts: nothing of the old credential is kept).
+func (s *Service) reauthorizeSealed(ctx context.Context, old, fresh store.Account, sealed store.Sealed, expiry time.Time, user *store.User) (LinkResult, error) {
+	fresh.ID, fresh.CreatedAt, fresh.ParentID, fresh.Type = old.ID, old.CreatedAt, old.ParentID, old.Type
+	if err := s.store.UpdateAccount(ctx, fresh); err != nil {
+		return LinkResult{}, fmt.Errorf("accounts: update account: %w", err)
+	}
+	for range 5 {
+		cur, err := s.store.GetToken(ctx, old.ID)
+		if err != nil {
+			return LinkResult{}, fmt.Errorf("accounts: get token: %w", err)
+		}
+		_, err = s.store.SwapToken(ctx, old.ID, cur.Version, store.Token{Sealed: sealed, Expiry: expiry, RefreshedAt: s.now()})
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return LinkResult{}, fmt.Errorf("accounts: store credential: %w", err)
+		}
+		s.ForgetToken(old.ID)
+		a, err := s.store.GetAccount(ctx, old.ID)
+		if err != nil {
+			return LinkResult{}, fmt.Errorf("accounts: get account: %w", err)
+		}
+		return LinkResult{Account: a, User: user}, nil
+	}
+	return LinkResult{}, apierr.New(apierr.Conflict, "account %d is being updated concurrently; try again", old.ID)
+}
+
+// Password returns the password of a password account (IMAP). Callers must
+// not log or keep it. An account without one is ReauthRequired.
+func (s *Service) Password(ctx context.Context, accountID int64) (string, error) {
+	a, err := s.store.GetAccount(ctx, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", apierr.New(apierr.NotFound, "account %d not found", accountID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("accounts: get account: %w", err)
+	}
+	if !a.Active || a.TokenStatus != store.TokenActive {
+		return "", errReauth(a)
+	}
+	t, err := s.store.GetToken(ctx, accountID)
+	if err != nil {
+		return "", fmt.Errorf("accounts: get token: %w", err)
+	}
+	if t.Sealed == nil {
+		return "", errReauth(a)
+	}
+	c, err := openCredential(s.keyring, t.Sealed)
+	if err != nil {
+		return "", err
+	}
+	if c.Password == "" {
+		return "", errReauth(a)
+	}
+	return c.Password, nil
 }
 
 // existingAccount returns the account a flow re-authorizes: the one named

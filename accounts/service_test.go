@@ -222,3 +222,35 @@ func TestStoredToken_returnsTheSealedValueIntact(t *testing.T) {
 		t.Fatal("StoredToken returned a Sealed value that differs from the store's")
 	}
 }
+
+func TestLink_passwordAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	g := &connectors.Grant{Password: "imap-Passw0rd!", Identity: connectors.Identity{AuthUserID: "ann@mail.example", Email: "ann@mail.example", ServerURL: "imaps://mail.example:993"}}
+	res, err := s.Link(ctx, LinkRequest{AppID: "app1", ServiceType: "IMAP", Type: store.AccountPrimary, Grant: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw, err := s.Password(ctx, res.Account.ID); err != nil || pw != "imap-Passw0rd!" {
+		t.Fatalf("Password = %q, %v", pw, err)
+	}
+	raw, _ := s.store.GetToken(ctx, res.Account.ID)
+	if bytes.Contains(raw.Sealed, []byte("imap-Passw0rd!")) {
+		t.Fatal("password stored in plaintext")
+	}
+	// A new password replaces the old one on the same account.
+	g.Password = "new-Passw0rd!"
+	again, err := s.Link(ctx, LinkRequest{AppID: "app1", ServiceType: "IMAP", Type: store.AccountPrimary, Grant: g})
+	if err != nil || again.Account.ID != res.Account.ID {
+		t.Fatalf("re-link = %+v, %v", again.Account.ID, err)
+	}
+	if pw, _ := s.Password(ctx, res.Account.ID); pw != "new-Passw0rd!" {
+		t.Fatalf("Password after re-link = %q", pw)
+	}
+	// OAuth accounts have no password.
+	oa, _ := s.Link(ctx, LinkRequest{AppID: "app1", ServiceType: "Google", Type: store.AccountPrimary, Grant: grant("g", "", "at", "rt")})
+	if _, err := s.Password(ctx, oa.Account.ID); apierr.CodeOf(err) != apierr.ReauthRequired {
+		t.Fatalf("Password of an OAuth account = %v", err)
+	}
+}

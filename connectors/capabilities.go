@@ -65,3 +65,17 @@ type TokenSignIn interface {
 type SubjectAppTokener interface {
 	AppTokenFor(ctx context.Context, orgID, subject string) (*oauth2.Token, error)
 }
+
+// PasswordSignIn is implemented by connectors whose accounts sign in with a
+// login and password (IMAP/SMTP servers). Package auth shows its own form
+// for them instead of redirecting to a provider.
+type PasswordSignIn interface {
+	// SignInWithPassword logs in to the server with the credentials (a
+	// real login, not a format check) and returns the grant, with the
+	// password in Grant.Password and the server in Identity.ServerURL.
+	// serverURL is what the user typed, "" to use the connector's default;
+	// connectors that allow no choice refuse any other. Wrong credentials
+	// are an error wrapping ErrIdentity; an unreachable server is another
+	// error.
+	SignInWithPassword(ctx context.Context, login, password, serverURL string) (*Grant, error)
+}

@@ -71,6 +71,10 @@ type Grant struct {
 	// Scopes are the native scopes the provider granted (its "scope"
 	// answer), or the requested ones when it does not say.
 	Scopes []string
+	// Password is the account's password, for connectors that sign in
+	// with one (PasswordSignIn); "" otherwise. Package accounts seals it
+	// with the token; it is never logged or returned to a client.
+	Password string
 }
 
 // Identity is who granted access, in the provider's terms.
