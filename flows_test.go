@@ -61,7 +61,18 @@ type env struct {
 	apiURL string
 }
 
+// newEnvWith is newEnv on memstore with extra connectors.
+func newEnvWith(t *testing.T, extra ...connectors.Connector) *env {
+	t.Helper()
+	return newEnvExtra(t, "memstore", oidctest.Options{}, extra...)
+}
+
 func newEnv(t *testing.T, storeKind string, opts oidctest.Options) *env {
+	t.Helper()
+	return newEnvExtra(t, storeKind, opts)
+}
+
+func newEnvExtra(t *testing.T, storeKind string, opts oidctest.Options, extra ...connectors.Connector) *env {
 	t.Helper()
 	ck := &clock{t: time.Now().UTC()}
 	if opts.ClientID == "" {
@@ -106,7 +117,7 @@ func newEnv(t *testing.T, storeKind string, opts oidctest.Options) *env {
 
 	api := httptest.NewUnstartedServer(nil)
 	srv, err := aurinko.New(aurinko.Config{Store: st, Keyring: testKeyring(t), Now: ck.Now,
-		PublicURL: "https://" + api.Listener.Addr().String(), Connectors: []connectors.Connector{office, crm}})
+		PublicURL: "https://" + api.Listener.Addr().String(), Connectors: append([]connectors.Connector{office, crm}, extra...)})
 	if err != nil {
 		t.Fatal(err)
 	}

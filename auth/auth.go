@@ -112,6 +112,8 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("GET "+prefix+"/auth/callback", h.callback)
 	mux.HandleFunc("POST "+prefix+"/auth/token/{code}", h.token)
 	mux.HandleFunc("POST "+prefix+"/auth/sso", h.sso)
+	mux.HandleFunc("GET "+prefix+"/auth/password", h.passwordFormPage)
+	mux.HandleFunc("POST "+prefix+"/auth/password", h.passwordSubmit)
 	mux.HandleFunc("GET "+prefix+"/auth/token/{code}", h.token) // deprecated in the Aurinko API; kept for old clients
 
 	mux.HandleFunc("GET "+prefix+"/user", h.getUser)

@@ -47,6 +47,13 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.finishError(w, r, f, "the provider did not complete the sign-in")
 		return
 	}
+	h.complete(w, r, f, grant)
+}
+
+// complete stores the grant of a finished flow and redirects to the
+// flow's return URL.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, f flow, grant *connectors.Grant) {
+	ctx := r.Context()
 	if grant.Scopes == nil {
 		// The provider did not say what it granted: RFC 6749 section 5.1
 		// says it then granted what was requested.

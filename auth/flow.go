@@ -101,6 +101,35 @@ func (h *Handler) start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	f.Verifier = oauth2.GenerateVerifier()
 	f.Nonce = randomToken("")
 	f.Binding = h.browserBinding(w, r)
+	state, err := h.saveFlow(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	req := connectors.AuthRequest{
+		RedirectURL: h.CallbackURL(), State: state, Scopes: native, LoginHint: loginHint,
+		CodeChallenge: oauth2.S256ChallengeFromVerifier(f.Verifier), Nonce: f.Nonce,
+	}
+	if f.AccountID != 0 {
+		// Re-authorization: ask for consent again only when no refresh
+		// token is stored, so the provider issues one.
+		if tok, _, err := h.accounts.StoredToken(ctx, f.AccountID); err != nil || tok.RefreshToken == "" {
+			req.ForceConsent = true
+		}
+	}
+	if _, ok := c.(connectors.PasswordSignIn); ok {
+		// No provider to redirect to: our own sign-in form.
+		return h.public.String() + "/auth/password?" + url.Values{"state": {state}}.Encode(), nil
+	}
+	if daemon {
+		if da, ok := c.(connectors.DaemonAuthorizer); ok {
+			return da.DaemonAuthURL(ctx, req)
+		}
+	}
+	return c.AuthCodeURL(ctx, req)
+}
+
+// saveFlow stores f sealed under a new random state and returns the state.
+func (h *Handler) saveFlow(ctx context.Context, f flow) (string, error) {
 	payload, err := json.Marshal(f)
 	if err != nil {
 		return "", fmt.Errorf("auth: encode flow: %w", err)
@@ -115,23 +144,7 @@ func (h *Handler) start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		Payload: sealed, CreatedAt: now, ExpiresAt: now.Add(h.stateTTL)}); err != nil {
 		return "", fmt.Errorf("auth: store flow: %w", err)
 	}
-	req := connectors.AuthRequest{
-		RedirectURL: h.CallbackURL(), State: state, Scopes: native, LoginHint: loginHint,
-		CodeChallenge: oauth2.S256ChallengeFromVerifier(f.Verifier), Nonce: f.Nonce,
-	}
-	if f.AccountID != 0 {
-		// Re-authorization: ask for consent again only when no refresh
-		// token is stored, so the provider issues one.
-		if tok, _, err := h.accounts.StoredToken(ctx, f.AccountID); err != nil || tok.RefreshToken == "" {
-			req.ForceConsent = true
-		}
-	}
-	if daemon {
-		if da, ok := c.(connectors.DaemonAuthorizer); ok {
-			return da.DaemonAuthURL(ctx, req)
-		}
-	}
-	return c.AuthCodeURL(ctx, req)
+	return state, nil
 }
 
 // errFlow is returned for a state that is unknown, used, expired, or
