@@ -42,6 +42,11 @@
 //     it.
 //
 // Every request goes through Config.HTTPClient; Config.Endpoints points the
-// connector at connectors/google/googletest in tests and sandboxes. It is
-// not yet a client of the Gmail, Calendar, People or Tasks data.
+// connector at connectors/google/googletest in tests and sandboxes.
+//
+// The connector implements email.Mailbox (package unified/email) on the
+// Gmail API; mail.go documents the mapping of labels to folders, sysLabels
+// and keywords, status updates, attachment ids and delta sync through
+// Gmail history. It is not yet a client of the Calendar, People or Tasks
+// data.
 package google

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
+	"github.com/aurinko-go/aurinko/unified/email"
 )
 
 // ServiceType is the Aurinko serviceType of the connector.
@@ -85,6 +86,10 @@ type Endpoints struct {
 // Connector is the connectors.Connector for Google accounts (Gmail,
 // Google Workspace). It is safe for concurrent use.
 type Connector struct {
+	// UnimplementedMailbox answers the email.Mailbox methods added later
+	// with ErrUnsupported until this connector implements them.
+	email.UnimplementedMailbox
+
 	clientID   string
 	secret     string
 	domains    []string

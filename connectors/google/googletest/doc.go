@@ -34,13 +34,29 @@
 //   - /revoke, with the token in the body or the query (400 invalid_token
 //     for an unknown one); revoking ends the grant and the consent;
 //   - /v1/userinfo (openidconnect.googleapis.com) and /oauth2/v3/userinfo;
-//   - /gmail/v1/users/{userId}/profile (Gmail users.getProfile).
+//   - /gmail/v1/users/{userId}/profile (Gmail users.getProfile) and the
+//     Gmail API over an in-memory mailbox per user: users.messages.list
+//     (q in Gmail's search syntax: from:, to:, cc:, bcc:, subject:,
+//     after:/before: as yyyy/mm/dd midnight PST or epoch seconds,
+//     is:unread/read/starred/important, has:attachment, in:, label:,
+//     filename:, rfc822msgid:, free text and "phrases", -negation, OR, {}
+//     and (); labelIds, includeSpamTrash, maxResults, pageToken),
+//     users.messages.get (format full|metadata|minimal|raw, Gmail's payload
+//     tree with base64url bodies), send (raw RFC 822; From, Date and
+//     Message-ID set as Gmail does; delivered to recipients who are users
+//     of the fake), modify, trash, untrash, delete, attachments.get,
+//     users.labels.list and create, users.history.list (historyTypes,
+//     labelId, paging; 404 for a startHistoryId older than ExpireHistory
+//     allows) and users.threads.get. Seed builds MIME messages from
+//     MailMessage values; every change bumps the historyId (with gaps, as
+//     Gmail's) and records history.
 //
 // Google API errors use Google's JSON error format (WriteError): 401
 // authError for unknown or expired tokens, 403 insufficientPermissions,
 // 429 rateLimitExceeded with Retry-After after RateLimitNext.
 //
-// Not implemented yet: Gmail messages, Calendar, People (contacts) and
+// Not implemented yet: Gmail drafts, threads.list, batch requests and
+// media uploads (/upload/gmail/...), Calendar, People (contacts) and
 // Tasks data, push notifications, the device flow. Mux and Authorize are
 // exported so that those endpoints can be added next to these.
 package googletest

@@ -106,6 +106,7 @@ type Server struct {
 	tokenReqs    []url.Values
 	revokeReqs   []url.Values
 	refreshCount int
+	mailboxes    map[string]*mailbox // Gmail data by user subject
 }
 
 // codeGrant is an issued authorization code and what it grants.
