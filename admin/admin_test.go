@@ -189,7 +189,8 @@ func TestCSRF_refusesBadTokens(t *testing.T) {
 		want   int
 	}{
 		{"missing", func() *http.Request { return formReq(path, url.Values{}) }, nil, http.StatusForbidden},
-		{"wrong", func() *http.Request { return formReq(path, url.Values{"csrf": {flipLast(e.csrf())}}) }, nil, http.StatusForbidden},
+		{"wrong", func() *http.Request { return formReq(path, url.Values{"csrf": {flipMAC(e.csrf())}}) }, nil, http.StatusForbidden},
+		{"non-canonical base64", func() *http.Request { return formReq(path, url.Values{"csrf": {nonCanonical(e.csrf())}}) }, nil, http.StatusForbidden},
 		{"garbage", func() *http.Request { return formReq(path, url.Values{"csrf": {"<x>"}}) }, nil, http.StatusForbidden},
 		{"other principal", func() *http.Request { return formReq(path, url.Values{"csrf": {e.console.csrfToken("host")}}) }, nil, http.StatusForbidden},
 		{"in the query only", func() *http.Request {
@@ -225,13 +226,22 @@ func TestCSRF_refusesBadTokens(t *testing.T) {
 	}
 }
 
-// flipLast changes the last character of a token.
-func flipLast(tok string) string {
-	last := "A"
-	if strings.HasSuffix(tok, "A") {
-		last = "B"
+// flipMAC changes one character inside the MAC part of a token.
+func flipMAC(tok string) string {
+	const i = 30
+	c := byte('A')
+	if tok[i] == 'A' {
+		c = 'B'
 	}
-	return tok[:len(tok)-1] + last
+	return tok[:i] + string(c) + tok[i+1:]
+}
+
+// nonCanonical sets the unused low bits of the last character, which a lax
+// decoder ignores.
+func nonCanonical(tok string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, tok[len(tok)-1])
+	return tok[:len(tok)-1] + string(alphabet[i|1])
 }
 
 func formReq(path string, form url.Values) *http.Request {

@@ -108,7 +108,7 @@ func (c *console) csrfMAC(who string, ts []byte) []byte {
 
 // checkCSRF reports whether tok was issued to who within the TTL.
 func (c *console) checkCSRF(who, tok string) bool {
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(tok)
 	if err != nil || len(raw) != 8+sha256.Size {
 		return false
 	}
