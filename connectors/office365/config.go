@@ -53,8 +53,10 @@ type cloudInfo struct {
 	endpoints Endpoints
 	// graphResource prefixes Graph scopes ("https://graph.microsoft.com/Mail.Read").
 	graphResource string
-	// v1Issuer is the issuer prefix of v1.0 access tokens: {v1Issuer}/{tid}/.
-	v1Issuer string
+	// v1Issuers are the issuer prefixes of v1.0 access tokens:
+	// {prefix}/{tid}/. The signature by the cloud's keys is what binds a
+	// token to the cloud; the issuer only has to name the token's tenant.
+	v1Issuers []string
 }
 
 func (c Cloud) info() (cloudInfo, bool) {
@@ -63,19 +65,19 @@ func (c Cloud) info() (cloudInfo, bool) {
 		return cloudInfo{
 			endpoints:     Endpoints{LoginBaseURL: "https://login.microsoftonline.com", GraphBaseURL: "https://graph.microsoft.com"},
 			graphResource: "https://graph.microsoft.com",
-			v1Issuer:      "https://sts.windows.net",
+			v1Issuers:     []string{"https://sts.windows.net"},
 		}, true
 	case CloudUSGov:
 		return cloudInfo{
 			endpoints:     Endpoints{LoginBaseURL: "https://login.microsoftonline.us", GraphBaseURL: "https://graph.microsoft.us"},
 			graphResource: "https://graph.microsoft.us",
-			v1Issuer:      "https://login.microsoftonline.us",
+			v1Issuers:     []string{"https://sts.windows.net", "https://login.microsoftonline.us"},
 		}, true
 	case CloudChina:
 		return cloudInfo{
 			endpoints:     Endpoints{LoginBaseURL: "https://login.chinacloudapi.cn", GraphBaseURL: "https://microsoftgraph.chinacloudapi.cn"},
 			graphResource: "https://microsoftgraph.chinacloudapi.cn",
-			v1Issuer:      "https://sts.chinacloudapi.cn",
+			v1Issuers:     []string{"https://sts.chinacloudapi.cn"},
 		}, true
 	}
 	return cloudInfo{}, false

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,8 +50,8 @@ func (c *Connector) tenantIssuer(cl entraClaims, allowV1 bool) error {
 	if !isGUID(cl.TenantID) {
 		return errors.New("no tenant id (tid) in the token")
 	}
-	if cl.Issuer != c.Issuer(cl.TenantID) &&
-		!(allowV1 && cl.Issuer == c.r.cloud.v1Issuer+"/"+cl.TenantID+"/") {
+	v1 := allowV1 && slices.ContainsFunc(c.r.cloud.v1Issuers, func(p string) bool { return cl.Issuer == p+"/"+cl.TenantID+"/" })
+	if cl.Issuer != c.Issuer(cl.TenantID) && !v1 {
 		return fmt.Errorf("issuer %q is not the one of tenant %s", truncate(cl.Issuer, 100), cl.TenantID)
 	}
 	if !c.r.tenantAllowed(cl.TenantID) {
