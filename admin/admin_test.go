@@ -615,13 +615,101 @@ func TestRotate_resealsUnderTheNewKey(t *testing.T) {
 	}
 }
 
-func TestRotate_refusedWhileRunning(t *testing.T) {
+// TestRotate_showsProgress holds the walk after each secret and watches
+// the count grow on the page; a second rotation is refused meanwhile.
+func TestRotate_showsProgress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.console.rotation.mu.Lock()
-	e.console.rotation.state.Running = true
-	e.console.rotation.mu.Unlock()
-	if resp := e.post("/admin/keys/rotate", e.csrf(), nil); resp.StatusCode != http.StatusConflict {
+	kr2, err := seal.NewKeyring(testKey(t, "k2"), e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newConsole(Config{Accounts: e.accounts, Keyring: kr2, Username: testUser, PasswordHash: e.hash, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mux = http.NewServeMux()
+	e.mux.Handle("/admin/", http.StripPrefix("/admin", c.handler))
+	e.console = c
+	gate := make(chan struct{})
+	e.store.resealGate = gate
+	if resp := e.post("/admin/keys/rotate", e.csrf(), nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%d", resp.StatusCode)
 	}
+	for want := int64(1); want <= 4; want++ {
+		gate <- struct{}{} // the want-th secret is re-sealed and released
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			r := c.rotation.snapshot()
+			if r.Resealed >= want || !r.Running {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("progress stuck at %d, want %d", r.Resealed, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if want == 2 {
+			if _, body := e.get("/admin/keys"); !strings.Contains(body, "2 secrets re-sealed so far") {
+				t.Errorf("page does not show progress: %s", body)
+			}
+			if resp := e.post("/admin/keys/rotate", e.csrf(), nil); resp.StatusCode != http.StatusConflict {
+				t.Fatalf("second rotation: %d", resp.StatusCode)
+			}
+		}
+	}
+	c.rotation.wait()
+	if r := c.rotation.snapshot(); r.Running || r.Resealed != 4 || r.Error != "" {
+		t.Fatalf("rotation %+v", r)
+	}
+}
+
+func TestForceRefresh_edgeCases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("without a keyring", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(c *Config) { c.Keyring = nil })
+		id := strconv.FormatInt(e.alice.Account.ID, 10)
+		if resp := e.post("/admin/accounts/"+id+"/refresh", e.csrf(), nil); resp.StatusCode != http.StatusConflict {
+			t.Fatalf("refresh: %d", resp.StatusCode)
+		}
+		if resp := e.post("/admin/keys/rotate", e.csrf(), nil); resp.StatusCode != http.StatusConflict {
+			t.Fatalf("rotate: %d", resp.StatusCode)
+		}
+		for _, p := range []string{"/admin/", "/admin/keys", "/admin/accounts/" + id} {
+			if code, body := e.get(p); code != http.StatusOK || strings.Contains(body, "Force token refresh") {
+				t.Errorf("%s: %d", p, code)
+			}
+		}
+	})
+	t.Run("token without expiry is left alone", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, nil)
+		a, err := e.store.CreateAccount(ctx, store.Account{AppID: testApp, ServiceType: serviceType, Type: store.AccountSecondary,
+			Active: true, TokenStatus: store.TokenActive}, store.Token{Sealed: store.Sealed("opaque")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := e.post("/admin/accounts/"+strconv.FormatInt(a.ID, 10)+"/refresh", e.csrf(), nil)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "done=unchanged") {
+			t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if e.provider.refresh.Load() != 0 {
+			t.Fatal("token endpoint called")
+		}
+		if got, _ := e.store.GetAccount(ctx, a.ID); !got.Active {
+			t.Fatal("account deactivated")
+		}
+	})
+	t.Run("missing account", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, nil)
+		if resp := e.post("/admin/accounts/987654/refresh", e.csrf(), nil); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("%d", resp.StatusCode)
+		}
+		if resp := e.post("/admin/accounts/987654/deactivate", e.csrf(), nil); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("deactivate: %d", resp.StatusCode)
+		}
+	})
 }

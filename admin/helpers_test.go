@@ -90,6 +90,7 @@ func newProvider(t testing.TB) *provider {
 type countingStore struct {
 	store.Store
 	calls, rows atomic.Int64
+	resealGate  chan struct{}
 }
 
 func (s *countingStore) ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, error) {
@@ -104,6 +105,18 @@ func (s *countingStore) ListUsers(ctx context.Context, app string, p store.Strin
 	s.calls.Add(1)
 	s.rows.Add(int64(len(out)))
 	return out, err
+}
+
+// ResealSecrets lets a test hold the walk after each re-sealed secret
+// until it receives from resealGate (when set).
+func (s *countingStore) ResealSecrets(ctx context.Context, fn store.ResealFunc) (int, error) {
+	return s.Store.ResealSecrets(ctx, func(ctx context.Context, old store.Sealed) (store.Sealed, bool, error) {
+		out, ok, err := fn(ctx, old)
+		if s.resealGate != nil && ok {
+			<-s.resealGate
+		}
+		return out, ok, err
+	})
 }
 
 func (s *countingStore) reset() { s.calls.Store(0); s.rows.Store(0) }
