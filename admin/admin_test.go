@@ -636,18 +636,18 @@ func TestRotate_showsProgress(t *testing.T) {
 	if resp := e.post("/admin/keys/rotate", e.csrf(), nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%d", resp.StatusCode)
 	}
+	// The walk counts a secret, then waits at the gate: while it waits
+	// the count is exact.
 	for want := int64(1); want <= 4; want++ {
-		gate <- struct{}{} // the want-th secret is re-sealed and released
 		deadline := time.Now().Add(5 * time.Second)
-		for {
-			r := c.rotation.snapshot()
-			if r.Resealed >= want || !r.Running {
-				break
-			}
+		for c.rotation.snapshot().Resealed < want {
 			if time.Now().After(deadline) {
-				t.Fatalf("progress stuck at %d, want %d", r.Resealed, want)
+				t.Fatalf("progress stuck at %d, want %d", c.rotation.snapshot().Resealed, want)
 			}
 			time.Sleep(time.Millisecond)
+		}
+		if r := c.rotation.snapshot(); !r.Running || r.Resealed != want {
+			t.Fatalf("rotation %+v, want running with %d", r, want)
 		}
 		if want == 2 {
 			if _, body := e.get("/admin/keys"); !strings.Contains(body, "2 secrets re-sealed so far") {
@@ -657,6 +657,7 @@ func TestRotate_showsProgress(t *testing.T) {
 				t.Fatalf("second rotation: %d", resp.StatusCode)
 			}
 		}
+		gate <- struct{}{}
 	}
 	c.rotation.wait()
 	if r := c.rotation.snapshot(); r.Running || r.Resealed != 4 || r.Error != "" {

@@ -49,6 +49,19 @@
 // organizations, accounts, jobs, keys) for scripts, behind the same
 // credentials. The JSON API is read-only; actions are HTML forms.
 //
+// # Forced refresh
+//
+// accounts.Service refreshes a token only when it is about to expire, and has
+// no method to refresh one now. The console therefore builds a second
+// accounts.Service over the same store, keyring and connectors whose refresh
+// margin outlasts any token, and asks it for the account's token: the refresh
+// runs under the same per-account store lock as every other refresh, re-reads
+// the token under it, keeps the refresh token when the provider sends none,
+// and deactivates the account on a terminal error. Two differences remain
+// until accounts.Service grows a ForceRefresh method: the host's
+// TokenConfig.OnTerminal hook is not called for a terminal error met here, and
+// credentials without an expiry (passwords) are never force-refreshed.
+//
 // # Key rotation
 //
 // A keyring is immutable and shared by every service of the server, so the
