@@ -438,7 +438,9 @@ func (c *Connector) GetMessage(ctx context.Context, acct email.Account, id strin
 	return msg, nil
 }
 
-// toMessage maps a Gmail message (format=full) to the unified Message.
+// toMessage maps a Gmail message (format=full) to the unified Message;
+// headers is false for lists, which leave attachments and internet
+// headers out.
 func toMessage(m *gmail.Message, labels labelSet, bt email.BodyType, headers bool) email.Message {
 	out := email.Message{ID: m.Id, ThreadID: m.ThreadId, BodySnippet: html.UnescapeString(m.Snippet)}
 	if m.InternalDate > 0 {
@@ -520,6 +522,16 @@ func toMessage(m *gmail.Message, labels labelSet, bt email.BodyType, headers boo
 		}
 	}
 	walk(m.Payload, false)
+	if !headers {
+		// Lists (and delta pages) carry no attachments and no headers, as
+		// on Graph: "attachments" is omitted when the message has some
+		// that are not inline.
+		out.Attachments = nil
+		if out.HasAttachments {
+			out.Omitted = append(out.Omitted, "attachments")
+		}
+		out.Omitted = append(out.Omitted, "internetHeaders")
+	}
 	switch bt {
 	case email.BodyHTML:
 		out.Body = htmlBody
@@ -769,12 +781,10 @@ func (c *Connector) UpdateMessage(ctx context.Context, acct email.Account, id st
 				lid = nl.Id
 				labels[lid] = nl
 			}
-			want[lid] = true
-		}
-		for lid := range want {
-			if !slices.Contains(m.LabelIds, lid) {
+			if !want[lid] && !slices.Contains(m.LabelIds, lid) {
 				add = append(add, lid)
 			}
+			want[lid] = true
 		}
 		for _, lid := range m.LabelIds {
 			if l := labels[lid]; l != nil && l.Type == "user" && !want[lid] {

@@ -182,8 +182,8 @@ func TestListMessages_paging(t *testing.T) {
 			t.Fatalf("page of %d", len(page.Records))
 		}
 		for _, m := range page.Records {
-			if m.Body != "" || !slices.Contains(m.Omitted, "body") {
-				t.Fatalf("list without bodyType has a body: %+v", m)
+			if m.Body != "" || !slices.Equal(slices.Sorted(slices.Values(m.Omitted)), []string{"body", "internetHeaders"}) || m.Attachments != nil || m.InternetHeaders != nil {
+				t.Fatalf("list without bodyType: %+v", m)
 			}
 		}
 		got = append(got, subjects(page.Records)...)
@@ -382,7 +382,7 @@ func TestUpdateAndTrash(t *testing.T) {
 		t.Fatalf("labels after update = %q", m.LabelIDs)
 	}
 	got, _ := e.c.GetMessage(ctx, e.acct, ids[0], email.GetOptions{})
-	if !slices.Equal(got.Keywords, kw) || got.FolderID != google.ArchiveFolderID || len(got.SysLabels) != 0 {
+	if !slices.Equal(slices.Sorted(slices.Values(got.Keywords)), kw) || got.FolderID != google.ArchiveFolderID || len(got.SysLabels) != 0 {
 		t.Fatalf("after update = %+v", got)
 	}
 	empty := []string{}
@@ -561,5 +561,24 @@ func TestMailErrors(t *testing.T) {
 	if _, err := e.c.ListMessages(ctx, e.acct, email.ListRequest{FolderID: "Label_999", Limit: 5}); err != nil {
 		// The fake (like Gmail) lists nothing for an unknown label id.
 		t.Fatalf("unknown label: %v", err)
+	}
+}
+
+func TestListMessages_listShape(t *testing.T) {
+	t.Parallel()
+	e := newMailEnv(t)
+	e.seed(t, mailbox()...)
+	page, err := e.c.ListMessages(context.Background(), e.acct, email.ListRequest{Limit: 10, BodyType: email.BodyHTML})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range page.Records {
+		want := []string{"internetHeaders"}
+		if m.HasAttachments {
+			want = []string{"attachments", "internetHeaders"}
+		}
+		if m.Body == "" || m.Attachments != nil || !slices.Equal(m.Omitted, want) {
+			t.Fatalf("%s: body %q, attachments %v, omitted %q", m.Subject, m.Body, m.Attachments, m.Omitted)
+		}
 	}
 }
