@@ -169,7 +169,8 @@ func New(cfg Config) (*Server, error) {
 		Now: s.now, Logger: s.logger}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	if s.unified, err = unified.New(unified.Config{Accounts: s.accounts, Transport: s.client.Transport, Logger: s.logger}); err != nil {
+	if s.unified, err = unified.New(unified.Config{Accounts: s.accounts, Transport: s.client.Transport, Logger: s.logger,
+		Keyring: s.keyring, Now: s.now, HTTPClient: s.client}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	wc := cfg.Webhooks

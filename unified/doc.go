@@ -11,4 +11,15 @@
 // provider's Retry-After is short (DefaultMaxRetryWait). The path can never
 // leave the base URL: dot segments and encoded slashes, dots or backslashes
 // are refused with 400.
+//
+// It serves the unified Email API under /v1/email (messages: list with the
+// Aurinko query syntax, get, raw, send, status, trash, attachments;
+// folders and wellKnown; delta sync with /sync, /sync/updated and
+// /sync/deleted) on top of the email.Mailbox capability of the account's
+// connector (package unified/email). The same operations are Go methods on
+// Email (Handler.Email). Page and delta tokens are sealed with the server's
+// keyring and bound to the account: clients cannot read or alter them, and
+// a token of one account is refused (400) for another. An expired provider
+// sync state answers 410 syncToken.expired; an attachment over
+// Config.MaxAttachmentSize answers 413.
 package unified

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aurinko-go/aurinko/accounts"
 	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/seal"
 )
 
 // Config configures the unified API handlers.
@@ -24,6 +25,22 @@ type Config struct {
 	// Sleep waits; tests inject a fake. Default: a timer.
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger
+	// Keyring seals the page and delta tokens of the email API, so that
+	// clients can neither read nor alter them and a token of one account
+	// is refused for another. Required.
+	Keyring *seal.Keyring
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// HTTPClient is the base of the clients that call providers for the
+	// email API (the account's token is added per request). Default: a
+	// client on Transport with a 30 second timeout.
+	HTTPClient *http.Client
+	// MaxAttachmentSize is the largest attachment the email API returns;
+	// larger ones answer 413. Default DefaultMaxAttachmentSize.
+	MaxAttachmentSize int64
+	// MaxSendSize bounds the JSON body of a send. Default
+	// DefaultMaxSendSize.
+	MaxSendSize int64
 }
 
 // Handler serves the unified API endpoints.
@@ -34,6 +51,12 @@ type Handler struct {
 	sleep        func(ctx context.Context, d time.Duration) error
 	logger       *slog.Logger
 	prefix       string
+
+	tokens        tokens
+	now           func() time.Time
+	client        *http.Client
+	maxAttachment int64
+	maxSend       int64
 }
 
 // New returns a Handler.
@@ -41,10 +64,27 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Accounts == nil {
 		return nil, errors.New("unified: Accounts is required")
 	}
-	h := &Handler{accounts: cfg.Accounts, transport: cfg.Transport, maxRetryWait: cfg.MaxRetryWait, sleep: cfg.Sleep, logger: cfg.Logger}
+	if cfg.Keyring == nil {
+		return nil, errors.New("unified: Keyring is required (it seals page and delta tokens)")
+	}
+	h := &Handler{accounts: cfg.Accounts, transport: cfg.Transport, maxRetryWait: cfg.MaxRetryWait, sleep: cfg.Sleep, logger: cfg.Logger,
+		now: cfg.Now, client: cfg.HTTPClient, maxAttachment: cfg.MaxAttachmentSize, maxSend: cfg.MaxSendSize}
 	if h.transport == nil {
 		h.transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.client == nil {
+		h.client = &http.Client{Transport: h.transport, Timeout: 30 * time.Second}
+	}
+	if h.maxAttachment <= 0 {
+		h.maxAttachment = DefaultMaxAttachmentSize
+	}
+	if h.maxSend <= 0 {
+		h.maxSend = DefaultMaxSendSize
+	}
+	h.tokens = tokens{keyring: cfg.Keyring, now: h.now}
 	if h.maxRetryWait <= 0 {
 		h.maxRetryWait = DefaultMaxRetryWait
 	}
@@ -71,8 +111,14 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	h.prefix = prefix
 	mux.HandleFunc(prefix+"/direct/{path...}", h.direct)
+	h.registerEmail(mux, prefix)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var se *statusError
+	if errors.As(err, &se) {
+		writeStatusError(w, r, h.logger, se)
+		return
+	}
 	apierr.Write(w, r, h.logger, err)
 }

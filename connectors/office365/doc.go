@@ -34,5 +34,14 @@
 // against the fake in connectors/office365/graphtest, reached through
 // Config.Endpoints.
 //
-// This package does not read mail, calendars, contacts or tasks.
+//   - email.Mailbox (mail.go) for the unified Email API, with plain HTTP to
+//     Graph v1.0 through the account's authorized client: messages with
+//     $filter or $search, @odata.nextLink paging, $value raw MIME,
+//     sendMail (or draft + send when ids are asked for), PATCH isRead and
+//     categories, move to deleteditems/archive, attachments, mail folders
+//     and well-known names, and delta sync of the Inbox
+//     (/me/mailFolders/inbox/messages/delta; Graph delta is per folder),
+//     always with Prefer: IdType="ImmutableId".
+//
+// This package does not read calendars, contacts or tasks.
 package office365

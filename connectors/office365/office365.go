@@ -17,6 +17,7 @@ import (
 
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
+	"github.com/aurinko-go/aurinko/unified/email"
 )
 
 // ServiceType is the Aurinko serviceType of the connector.
@@ -44,6 +45,9 @@ type Connector struct {
 	idTokens *gooidc.IDTokenVerifier // aud = ClientID, issuer checked by tid
 	apiToks  *gooidc.IDTokenVerifier // audience checked by checkSSOClaims
 	graph    *graphClient
+	folders  folderCache
+
+	email.UnimplementedMailbox
 }
 
 var (

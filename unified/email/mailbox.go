@@ -160,6 +160,10 @@ var (
 	ErrCursorExpired = errors.New("email: delta cursor expired")
 	// ErrTooLarge: an attachment or message exceeds a limit. 413.
 	ErrTooLarge = errors.New("email: too large")
+	// ErrDenied: the provider refused the account's token or permissions
+	// (401 or 403 after a fresh token: consent withdrawn, scope missing).
+	// 403.
+	ErrDenied = errors.New("email: denied by the provider")
 	// ErrUnsupported: the provider cannot do this. 400.
 	ErrUnsupported = errors.ErrUnsupported
 )

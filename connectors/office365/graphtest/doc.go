@@ -42,7 +42,17 @@
 // Access and refresh tokens it issues are opaque strings, as Microsoft asks
 // clients to treat them; id_tokens and minted API tokens are JWTs.
 //
-// Mail, calendar, contacts and tasks endpoints are not implemented here.
+// Mail (mail.go): GET /me/messages and /me/mailFolders/{id}/messages with
+// $select, $top, $skip paging in @odata.nextLink, a $filter subset and a
+// $search KQL subset (refused together, as Graph does); GET, PATCH
+// /me/messages/{id}, /$value, /move, /attachments/{id}; POST /me/messages
+// (draft), /me/messages/{id}/send and /me/sendMail; /me/mailFolders and
+// well-known folder names; /me/mailFolders/{id}/messages/delta with
+// $skiptoken and $deltatoken links, @removed items, and 410
+// SyncStateNotFound after ExpireDeltaTokens. Mailboxes are seeded with
+// SeedMessage and changed with ChangeMessage and DeleteMessage.
+//
+// Calendar, contacts and tasks endpoints are not implemented here.
 // The Server is built to grow them: Handle adds routes to its mux,
 // Authenticate checks a Graph bearer token and answers the documented 401,
 // and WriteError writes Graph's error body.

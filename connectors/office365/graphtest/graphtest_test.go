@@ -313,22 +313,22 @@ func TestGraphMe_appOnlyToken(t *testing.T) {
 func TestHandle_extension(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	s.Handle("GET /v1.0/me/mailFolders", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Handle("GET /v1.0/me/events", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := s.Authenticate(w, r)
 		if !ok {
 			return
 		}
-		if !c.HasScope("Mail.Read") {
+		if !c.HasScope("Calendars.Read") {
 			graphtest.WriteError(w, r, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	}))
 	at := redeem(t, s, authorize(t, s, "common", nil).Get("code"), nil).str("access_token")
-	if a := get(t, s.URL()+"/v1.0/me/mailFolders", at); a.status != 403 {
-		t.Errorf("without Mail.Read: %d", a.status)
+	if a := get(t, s.URL()+"/v1.0/me/events", at); a.status != 403 {
+		t.Errorf("without Calendars.Read: %d", a.status)
 	}
-	if a := get(t, s.URL()+"/v1.0/me/mailFolders", ""); a.status != 401 {
+	if a := get(t, s.URL()+"/v1.0/me/events", ""); a.status != 401 {
 		t.Errorf("without a token: %d", a.status)
 	}
 	if n := len(s.GraphRequests()); n != 2 {

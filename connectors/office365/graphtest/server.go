@@ -112,6 +112,9 @@ type Server struct {
 	graphReqs    []GraphRequest
 	refreshCount int
 	jwksCount    int
+	mailboxes    map[string]*mailbox
+	deltas       map[string]*deltaState
+	sent         []Message
 }
 
 type signingKey struct {
@@ -450,6 +453,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/{tenant}/oauth2/v2.0/token", s.handleToken)
 	s.mux.HandleFunc("GET /{tenant}/v2.0/adminconsent", s.handleAdminConsent)
 	s.mux.HandleFunc("GET /v1.0/me", s.handleMe)
+	s.mailRoutes()
 }
 
 func randomID() string {

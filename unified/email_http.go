@@ -1,0 +1,355 @@
+package unified
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/unified/email"
+)
+
+// maxStatusBody bounds the JSON body of a status update.
+const maxStatusBody = 64 << 10
+
+// maxRawMessage bounds a raw message streamed to the client.
+const maxRawMessage = 150 << 20
+
+func (h *Handler) registerEmail(mux *http.ServeMux, prefix string) {
+	p := prefix + "/email"
+	mux.HandleFunc("GET "+p+"/messages", h.listMessages)
+	mux.HandleFunc("POST "+p+"/messages", h.sendMessage)
+	mux.HandleFunc("GET "+p+"/messages/{id}", h.getMessage)
+	mux.HandleFunc("DELETE "+p+"/messages/{id}", h.trashMessage)
+	mux.HandleFunc("GET "+p+"/messages/{id}/raw", h.rawMessage)
+	mux.HandleFunc("POST "+p+"/messages/{id}/status", h.updateMessage)
+	mux.HandleFunc("GET "+p+"/messages/{id}/attachments/{attId}", h.getAttachment)
+	mux.HandleFunc("GET "+p+"/folders", h.listFolders)
+	mux.HandleFunc("GET "+p+"/folders/wellKnown", h.wellKnownFolders)
+	mux.HandleFunc("GET "+p+"/folders/{folderId}/messages", h.listMessages)
+	mux.HandleFunc("POST "+p+"/sync", h.startSync)
+	mux.HandleFunc("GET "+p+"/sync/updated", h.syncUpdated)
+	mux.HandleFunc("GET "+p+"/sync/deleted", h.syncDeleted)
+}
+
+// ref is the account of the request's principal.
+func (h *Handler) ref(r *http.Request) (AccountRef, error) {
+	p, err := h.account(r)
+	if err != nil {
+		return AccountRef{}, err
+	}
+	return AccountRef{AppID: p.AppID, UserID: p.UserID, AccountID: p.AccountID}, nil
+}
+
+func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func queryBool(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, apierr.New(apierr.InvalidInput, "%s must be true or false", name)
+	}
+	return b, nil
+}
+
+func queryInt(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, apierr.New(apierr.InvalidInput, "%s must be a positive integer", name)
+	}
+	return n, nil
+}
+
+func queryBodyType(r *http.Request) (email.BodyType, error) {
+	bt, ok := email.ParseBodyType(r.URL.Query().Get("bodyType"))
+	if !ok {
+		return "", apierr.New(apierr.InvalidInput, "bodyType must be html or text")
+	}
+	return bt, nil
+}
+
+// GET /email/messages and /email/folders/{folderId}/messages.
+func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := MessageList{Q: r.URL.Query().Get("q"), PageToken: r.URL.Query().Get("pageToken"), FolderID: r.PathValue("folderId")}
+	if p.Limit, err = queryInt(r, "limit"); err == nil {
+		if p.BodyType, err = queryBodyType(r); err == nil {
+			p.IncludeTrashAndJunk, err = queryBool(r, "includeTrashAndJunk")
+		}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.Email().ListMessages(r.Context(), ref, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, page)
+}
+
+// GET /email/messages/{id}.
+func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var opts email.GetOptions
+	if opts.BodyType, err = queryBodyType(r); err == nil {
+		opts.LoadInlines, err = queryBool(r, "loadInlines")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	m, err := h.Email().GetMessage(r.Context(), ref, r.PathValue("id"), opts)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, m)
+}
+
+// GET /email/messages/{id}/raw: the RFC 822 message as text/plain (the
+// spec's content type), never sniffed as HTML by browsers.
+func (h *Handler) rawMessage(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rc, err := h.Email().RawMessage(r.Context(), ref, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, io.LimitReader(rc, maxRawMessage))
+}
+
+// POST /email/messages: send; 201 with the ids when known.
+func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var msg email.OutgoingMessage
+	if msg.BodyType, err = queryBodyType(r); err == nil {
+		msg.ReturnIDs, err = queryBool(r, "returnIds")
+	}
+	if err == nil {
+		err = h.decode(w, r, h.maxSend, &msg)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res, err := h.Email().SendMessage(r.Context(), ref, msg)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusCreated, res)
+}
+
+// decode reads a JSON body of at most limit bytes; a larger one is 413.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &statusError{status: http.StatusRequestEntityTooLarge, code: "request.tooLarge", msg: "the request body is too large", err: err}
+		}
+		return apierr.Wrap(err, apierr.InvalidInput, "the request body is not valid JSON for this endpoint")
+	}
+	if dec.More() {
+		return apierr.New(apierr.InvalidInput, "the request body has trailing data")
+	}
+	return nil
+}
+
+type okResponse struct {
+	Status string `json:"status"`
+}
+
+// POST /email/messages/{id}/status.
+func (h *Handler) updateMessage(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var upd email.StatusUpdate
+	if err := h.decode(w, r, maxStatusBody, &upd); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Email().UpdateMessage(r.Context(), ref, r.PathValue("id"), upd); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, okResponse{Status: "Ok"})
+}
+
+// DELETE /email/messages/{id}: to the trash.
+func (h *Handler) trashMessage(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Email().TrashMessage(r.Context(), ref, r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, okResponse{Status: "Ok"})
+}
+
+// GET /email/messages/{id}/attachments/{attId}.
+func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.Email().GetAttachment(r.Context(), ref, r.PathValue("id"), r.PathValue("attId"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, a)
+}
+
+// GET /email/folders.
+func (h *Handler) listFolders(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.Email().ListFolders(r.Context(), ref, r.URL.Query().Get("pageToken"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, page)
+}
+
+// GET /email/folders/wellKnown.
+func (h *Handler) wellKnownFolders(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	wk, err := h.Email().WellKnownFolders(r.Context(), ref)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, wk)
+}
+
+// POST /email/sync.
+func (h *Handler) startSync(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	days, err := queryInt(r, "daysWithin")
+	var bt email.BodyType
+	if err == nil {
+		bt, err = queryBodyType(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	st, err := h.Email().StartSync(r.Context(), ref, days, bt)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, st)
+}
+
+// GET /email/sync/updated.
+func (h *Handler) syncUpdated(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	page, err := h.Email().SyncUpdated(r.Context(), ref, q.Get("deltaToken"), q.Get("pageToken"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, page)
+}
+
+// GET /email/sync/deleted.
+func (h *Handler) syncDeleted(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	page, err := h.Email().SyncDeleted(r.Context(), ref, q.Get("deltaToken"), q.Get("pageToken"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, page)
+}
+
+// writeStatusError writes an error apierr has no code for, in the same
+// JSON shape ({"code","message","requestId"}).
+func writeStatusError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e *statusError) {
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	if logger != nil {
+		logger.InfoContext(r.Context(), "request failed", slog.Int("status", e.status), slog.String("requestId", id), slog.String("error", e.Error()))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(apierr.Body{Code: e.code, Message: e.msg, RequestID: id})
+}

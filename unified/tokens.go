@@ -1,0 +1,85 @@
+package unified
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/seal"
+	"github.com/aurinko-go/aurinko/unified/email"
+)
+
+// The kinds of opaque tokens the unified API hands out. A token of one kind
+// is refused where another is expected.
+const (
+	tokenMessagePage  = "email.page"
+	tokenFolderPage   = "email.folders"
+	tokenSyncUpdated  = "email.sync.updated"
+	tokenSyncDeleted  = "email.sync.deleted"
+	maxTokenLength    = 16 << 10 // base64 characters
+	tokenFormatPrefix = "a1."
+)
+
+// tokenClaims is what a page or delta token carries, sealed with the
+// server's keyring (AES-256-GCM): clients can neither read nor change it.
+type tokenClaims struct {
+	Kind    string `json:"k"`
+	Account int64  `json:"a"`
+	// Cursor is the connector's cursor.
+	Cursor string `json:"c"`
+	// Page is true for a pageToken, false for a deltaToken.
+	Page bool `json:"p,omitempty"`
+	// BodyType and Limit are the list parameters of the first page, kept
+	// for the following ones.
+	BodyType email.BodyType `json:"b,omitempty"`
+	Limit    int            `json:"l,omitempty"`
+	Issued   int64          `json:"t"`
+}
+
+// tokens seals and opens the opaque tokens.
+type tokens struct {
+	keyring *seal.Keyring
+	now     func() time.Time
+}
+
+func (t tokens) seal(c tokenClaims) (string, error) {
+	c.Issued = t.now().Unix()
+	plain, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("unified: encoding a token: %w", err)
+	}
+	sealed, err := t.keyring.Seal(plain)
+	if err != nil {
+		return "", fmt.Errorf("unified: sealing a token: %w", err)
+	}
+	return tokenFormatPrefix + base64.RawURLEncoding.EncodeToString(sealed), nil
+}
+
+// open returns the claims of a token of kind issued for account. Any
+// failure — not base64, tampered, sealed by an unknown key, another kind,
+// another account, a page token where a delta token belongs — is the same
+// 400, so the answer says nothing about why.
+func (t tokens) open(s string, kind string, account int64, page bool, param string) (tokenClaims, error) {
+	bad := apierr.New(apierr.InvalidInput, "invalid %s", param)
+	if len(s) > maxTokenLength || len(s) <= len(tokenFormatPrefix) || s[:len(tokenFormatPrefix)] != tokenFormatPrefix {
+		return tokenClaims{}, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s[len(tokenFormatPrefix):])
+	if err != nil {
+		return tokenClaims{}, bad
+	}
+	plain, err := t.keyring.Open(raw)
+	if err != nil {
+		return tokenClaims{}, apierr.Wrap(err, apierr.InvalidInput, bad.Message)
+	}
+	var c tokenClaims
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return tokenClaims{}, bad
+	}
+	if c.Kind != kind || c.Account != account || c.Page != page || c.Cursor == "" {
+		return tokenClaims{}, bad
+	}
+	return c, nil
+}
