@@ -147,3 +147,30 @@ func (s *Service) pass(ctx context.Context, toks []store.Token, res *PassResult,
 		}
 	}
 }
+
+// ForceRefresh refreshes an account's grant now, whatever its expiry (an
+// operator's action): under the same store lease as every refresh, keeping
+// the refresh token when the provider sends none, and on a terminal error
+// deactivating the account and calling OnTerminal. An account whose
+// credential cannot be refreshed (a password, a token without refresh token
+// that is not a daemon's) is InvalidInput; one being refreshed elsewhere at
+// this moment is Conflict.
+func (s *Service) ForceRefresh(ctx context.Context, accountID int64) error {
+	a, _, tok, err := s.load(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if tok.RefreshToken == "" && a.Type != store.AccountDaemon {
+		return apierr.New(apierr.InvalidInput, "account %d has nothing to refresh", accountID)
+	}
+	lease, err := s.store.AcquireLock(ctx, lockName(accountID), s.tokenCfg.LockTTL)
+	if errors.Is(err, store.ErrLocked) {
+		return apierr.New(apierr.Conflict, "account %d is being refreshed right now; try again", accountID)
+	}
+	if err != nil {
+		return fmt.Errorf("accounts: lock token of account %d: %w", accountID, err)
+	}
+	_, err = s.refreshLocked(ctx, a, lease, func(store.Token, *oauth2.Token) bool { return true })
+	s.ForgetToken(accountID)
+	return err
+}

@@ -11,6 +11,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/accounts"
+	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/store"
 	"github.com/aurinko-go/aurinko/store/memstore"
@@ -164,5 +165,51 @@ func TestRefresher_terminalDeactivatesAndRunStops(t *testing.T) {
 	a, _ := s.Store().GetAccount(context.Background(), ids[0])
 	if a.Active || a.TokenStatus != store.TokenInvalid || hooks.Load() != 1 {
 		t.Fatalf("account = active %v status %s; hook fired %d times; want inactive, invalid, 1", a.Active, a.TokenStatus, hooks.Load())
+	}
+}
+
+func TestForceRefresh(t *testing.T) {
+	t.Parallel()
+	te := newTokenEndpoint(t)
+	clk := &fakeClock{t: time.Now()}
+	var hooks atomic.Int32
+	s := newSvc(t, memstore.New(memstore.Options{Now: clk.Now}), te, clk, accounts.TokenConfig{
+		OnTerminal: func(context.Context, accounts.TerminalEvent) { hooks.Add(1) }})
+	ids := seedMany(t, s, te, clk, 2, time.Hour)
+	ctx := context.Background()
+	clk.Advance(time.Second)
+	if err := s.ForceRefresh(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if te.refreshes() != 1 {
+		t.Fatalf("refreshes = %d, want 1 (a valid token refreshed on demand)", te.refreshes())
+	}
+	if tok, _ := s.AccessToken(ctx, ids[0]); tok.AccessToken != "at-1" {
+		t.Fatalf("token after ForceRefresh = %q", tok.AccessToken)
+	}
+	// Held elsewhere → Conflict, nothing called.
+	l, err := s.Store().AcquireLock(ctx, fmt.Sprintf("token:%d", ids[1]), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForceRefresh(ctx, ids[1]); apierr.CodeOf(err) != apierr.Conflict {
+		t.Fatalf("locked: %v", err)
+	}
+	_ = s.Store().ReleaseLock(ctx, l)
+	// Terminal → deactivated, hook once.
+	te.mu.Lock()
+	te.valid = map[string]bool{}
+	te.mu.Unlock()
+	if err := s.ForceRefresh(ctx, ids[1]); apierr.CodeOf(err) != apierr.ReauthRequired || hooks.Load() != 1 {
+		t.Fatalf("terminal: %v, hooks %d", err, hooks.Load())
+	}
+	// A password account has nothing to refresh.
+	pw, err := s.Link(ctx, accounts.LinkRequest{AppID: "app", ServiceType: "Crm", Type: store.AccountPrimary,
+		Grant: &connectors.Grant{Password: "p4ss-word", Identity: connectors.Identity{AuthUserID: "imap-user"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForceRefresh(ctx, pw.Account.ID); apierr.CodeOf(err) != apierr.InvalidInput {
+		t.Fatalf("password account: %v", err)
 	}
 }

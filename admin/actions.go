@@ -65,17 +65,14 @@ func (c *console) deleteAccount(r *http.Request) (string, string, error) {
 }
 
 // forceRefresh refreshes an account's token now, whatever its expiry,
-// through the console's second accounts.Service (see Config.Keyring): under
-// the same store lock as every other refresh, re-reading the token under
-// it, keeping the refresh token when the provider sends none, and
-// deactivating the account on a terminal error.
+// with accounts.Service.ForceRefresh: under the same store lock as every
+// other refresh, keeping the refresh token when the provider sends none,
+// and deactivating the account (and calling the host's OnTerminal hook) on
+// a terminal error.
 func (c *console) forceRefresh(r *http.Request) (string, string, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return "", "", err
-	}
-	if c.forcer == nil {
-		return "", "", errConflict("forcing a refresh needs Config.Keyring")
 	}
 	ctx := r.Context()
 	t, err := c.store.GetToken(ctx, id)
@@ -88,7 +85,7 @@ func (c *console) forceRefresh(r *http.Request) (string, string, error) {
 		// there.
 		return accountPath(id), "unchanged", nil
 	}
-	if _, err := c.forcer.AccessToken(ctx, id); err != nil {
+	if err := c.accounts.ForceRefresh(ctx, id); err != nil {
 		c.audit(r, "admin: forced refresh failed", "account", id, "error", err)
 		var ae *apierr.Error
 		if errors.As(err, &ae) && ae.Code != apierr.NotFound {

@@ -30,10 +30,6 @@ const (
 	DefaultCSRFTTL = 12 * time.Hour
 )
 
-// forceMargin is the refresh margin of the service that forces refreshes:
-// longer than any token lives, so every expiring token counts as stale.
-const forceMargin = 100 * 365 * 24 * time.Hour
-
 // Config configures the console. Accounts and at least one of PasswordHash
 // and Authorize are required.
 type Config struct {
@@ -41,9 +37,10 @@ type Config struct {
 	// console reads the store and the connector registry through it.
 	// Required.
 	Accounts *accounts.Service
-	// Keyring is the server's keyring (srv.Keyring()). It enables two
-	// actions: forcing a token refresh (which seals the new token) and
-	// re-sealing every secret under its first key. Nil disables both.
+	// Keyring is the server's keyring (srv.Keyring()). It enables
+	// re-sealing every secret under its first key; nil disables it.
+	// (Forcing a token refresh goes through Accounts and needs no keyring
+	// here.)
 	// It must be the keyring the server runs with: re-sealing under a key
 	// the server does not hold would make every secret unreadable.
 	Keyring *seal.Keyring
@@ -100,7 +97,6 @@ var files embed.FS
 type console struct {
 	store    store.Store
 	accounts *accounts.Service
-	forcer   *accounts.Service // nil without a keyring
 	keyring  *seal.Keyring
 	now      func() time.Time
 	logger   *slog.Logger
@@ -193,17 +189,6 @@ func newConsole(cfg Config) (*console, error) {
 		if k != "" && k != webhooks.JobKind {
 			c.jobKinds = append(c.jobKinds, k)
 		}
-	}
-	if cfg.Keyring != nil {
-		// A second view of the same store, keyring and connectors whose
-		// refresh margin outlasts every token: AccessToken on it
-		// refreshes under the same store lock as the server's service.
-		f, err := accounts.New(accounts.Config{Store: c.store, Keyring: cfg.Keyring, Connectors: cfg.Accounts.Connectors(),
-			Now: c.now, Logger: c.logger, Tokens: accounts.TokenConfig{RefreshMargin: forceMargin}})
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		c.forcer = f
 	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {

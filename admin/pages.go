@@ -384,7 +384,7 @@ func (c *console) account(r *http.Request) (string, any, error) {
 		return "", nil, fmt.Errorf("admin: get token: %w", err)
 	}
 	p := AccountPage{Account: accountView(a), Token: tokenView(t), Subscriptions: []SubscriptionView{},
-		CanRefresh: c.forcer != nil && t.Sealed != nil && !t.Expiry.IsZero() && a.Active}
+		CanRefresh: t.Sealed != nil && !t.Expiry.IsZero() && a.Active}
 	if a.UserID != "" {
 		if u, err := c.store.GetUser(ctx, a.UserID); err == nil {
 			uv := userView(u)
