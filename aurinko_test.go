@@ -83,7 +83,7 @@ func TestHTTPStatus(t *testing.T) {
 	want := map[aurinko.ErrorCode]int{
 		aurinko.NotFound: 404, aurinko.Unauthorized: 401, aurinko.Forbidden: 403, aurinko.Conflict: 409,
 		aurinko.InvalidInput: 400, aurinko.RateLimited: 429, aurinko.ProviderUnavailable: 503,
-		aurinko.ReauthRequired: 401, aurinko.Internal: 500, aurinko.PreconditionFailed: 412,
+		aurinko.ReauthRequired: 401, aurinko.Internal: 500, aurinko.PreconditionFailed: 412, aurinko.Gone: 410, aurinko.TooLarge: 413,
 	}
 	for code, status := range want {
 		if got := aurinko.HTTPStatus(code); got != status {

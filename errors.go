@@ -20,6 +20,8 @@ const (
 	ProviderUnavailable = apierr.ProviderUnavailable // 503, with Retry-After when known
 	ReauthRequired      = apierr.ReauthRequired      // 401, code "token.dead"
 	PreconditionFailed  = apierr.PreconditionFailed  // 412
+	Gone                = apierr.Gone                // 410, code "syncToken.expired"
+	TooLarge            = apierr.TooLarge            // 413
 	Internal            = apierr.Internal            // 500
 )
 

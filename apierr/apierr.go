@@ -39,6 +39,11 @@ const (
 	// PreconditionFailed: an If-Match precondition did not hold; the
 	// resource changed since the client read it.
 	PreconditionFailed Code = "preconditionFailed"
+	// Gone: a sync (delta) token the provider no longer honours; the
+	// client starts the sync again. The code is the Aurinko API's.
+	Gone Code = "syncToken.expired"
+	// TooLarge: a request body or an item exceeds a configured size.
+	TooLarge Code = "tooLarge"
 	// Internal: a fault of this server. The message is always generic.
 	Internal Code = "internal"
 )
@@ -62,6 +67,10 @@ func Status(c Code) int {
 		return http.StatusServiceUnavailable
 	case PreconditionFailed:
 		return http.StatusPreconditionFailed
+	case Gone:
+		return http.StatusGone
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }

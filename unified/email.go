@@ -3,9 +3,7 @@ package unified
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -356,8 +354,7 @@ func (e *Email) GetAttachment(ctx context.Context, ref AccountRef, messageID, at
 		return email.Attachment{}, mailError(err)
 	}
 	if a.Size > e.h.maxAttachment || int64(len(a.Content)) > e.h.maxAttachment {
-		return email.Attachment{}, &statusError{status: http.StatusRequestEntityTooLarge, code: "attachment.tooLarge",
-			msg: fmt.Sprintf("the attachment is larger than %d bytes", e.h.maxAttachment)}
+		return email.Attachment{}, apierr.New(apierr.TooLarge, "the attachment is larger than %d bytes", e.h.maxAttachment)
 	}
 	return a, nil
 }
@@ -514,24 +511,6 @@ func (e *Email) SyncDeleted(ctx context.Context, ref AccountRef, deltaToken, pag
 	return out, nil
 }
 
-// statusError is an API error whose status apierr has no code for (410
-// Gone, 413 Content Too Large).
-type statusError struct {
-	status int
-	code   apierr.Code
-	msg    string
-	err    error
-}
-
-func (e *statusError) Error() string {
-	if e.err != nil {
-		return "unified: " + e.msg + ": " + e.err.Error()
-	}
-	return "unified: " + e.msg
-}
-
-func (e *statusError) Unwrap() error { return e.err }
-
 // mailError maps a Mailbox error to an API error. *apierr.Error values in
 // the chain (token refresh failures) win; then the email.Err* kinds.
 func mailError(err error) error {
@@ -563,9 +542,9 @@ func mailError(err error) error {
 	case errors.Is(err, email.ErrInvalid), errors.Is(err, email.ErrUnsupported):
 		return with(apierr.InvalidInput, "the provider refused the request")
 	case errors.Is(err, email.ErrCursorExpired):
-		return &statusError{status: http.StatusGone, code: "syncToken.expired", msg: "syncToken expired.", err: err}
+		return apierr.Wrap(err, apierr.Gone, "syncToken expired.")
 	case errors.Is(err, email.ErrTooLarge):
-		return &statusError{status: http.StatusRequestEntityTooLarge, code: "tooLarge", msg: "too large", err: err}
+		return apierr.Wrap(err, apierr.TooLarge, "too large")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return with(apierr.ProviderUnavailable, "the provider did not answer in time")
 	}

@@ -1,15 +1,11 @@
 package unified
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/unified/email"
@@ -188,7 +184,7 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v 
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &statusError{status: http.StatusRequestEntityTooLarge, code: "request.tooLarge", msg: "the request body is too large", err: err}
+			return apierr.Wrap(err, apierr.TooLarge, "the request body is too large")
 		}
 		return apierr.Wrap(err, apierr.InvalidInput, "the request body is not valid JSON for this endpoint")
 	}
@@ -334,22 +330,4 @@ func (h *Handler) syncDeleted(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeJSON(w, http.StatusOK, page)
-}
-
-// writeStatusError writes an error apierr has no code for, in the same
-// JSON shape ({"code","message","requestId"}).
-func writeStatusError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e *statusError) {
-	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
-	if logger != nil {
-		logger.InfoContext(r.Context(), "request failed", slog.Int("status", e.status), slog.String("requestId", id), slog.String("error", e.Error()))
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(apierr.Body{Code: e.code, Message: e.msg, RequestID: id})
 }

@@ -115,10 +115,5 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var se *statusError
-	if errors.As(err, &se) {
-		writeStatusError(w, r, h.logger, se)
-		return
-	}
 	apierr.Write(w, r, h.logger, err)
 }
