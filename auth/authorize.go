@@ -80,6 +80,14 @@ func (h *Handler) common(w http.ResponseWriter, r *http.Request, e entry, daemon
 	for _, s := range scopes {
 		e.f.Scopes = append(e.f.Scopes, string(s))
 	}
+	switch q.Get("ensureScopes") {
+	case "", "false":
+	case "true":
+		e.f.EnsureScopes = true
+	default:
+		h.finishError(w, r, e.f, "ensureScopes must be true or false")
+		return
+	}
 	native, err := c.NativeScopes(scopes)
 	if err != nil {
 		h.finishError(w, r, e.f, "a requested scope is not supported by "+e.f.ServiceType)

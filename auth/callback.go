@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aurinko-go/aurinko/accounts"
 	"github.com/aurinko-go/aurinko/apierr"
@@ -62,6 +64,28 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, f flow, grant
 	scopes := make([]connectors.Scope, len(f.Scopes))
 	for i, s := range f.Scopes {
 		scopes[i] = connectors.Scope(s)
+	}
+	if c, ok := h.accounts.Connectors().Get(f.ServiceType); ok {
+		if sc, ok := c.(connectors.ScopeChecker); ok {
+			if missing := sc.MissingScopes(scopes, grant.Scopes); len(missing) > 0 {
+				if f.EnsureScopes {
+					names := make([]string, len(missing))
+					for i, m := range missing {
+						names[i] = string(m)
+					}
+					h.finishError(w, r, f, "scopes not granted: "+strings.Join(names, " "))
+					return
+				}
+				// Store what the account really allows.
+				kept := scopes[:0]
+				for _, s := range scopes {
+					if !slices.Contains(missing, s) {
+						kept = append(kept, s)
+					}
+				}
+				scopes = kept
+			}
+		}
 	}
 	res, err := h.accounts.Link(ctx, accounts.LinkRequest{
 		AppID: f.AppID, ServiceType: f.ServiceType, Grant: grant, Type: store.AccountType(f.Role),

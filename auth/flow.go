@@ -43,7 +43,8 @@ type flow struct {
 	UserID       string   `json:"uid,omitempty"`
 	AccountID    int64    `json:"aid,omitempty"`
 	Scopes       []string `json:"sc,omitempty"`
-	Native       []string `json:"ns,omitempty"` // native scopes requested`
+	Native       []string `json:"ns,omitempty"` // native scopes requested
+	EnsureScopes bool     `json:"es,omitempty"` // fail when a requested scope was not granted`
 	Verifier     string   `json:"v"`
 	Nonce        string   `json:"n"`
 	Binding      []byte   `json:"b"` // SHA-256 of the flow cookie value

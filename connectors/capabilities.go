@@ -79,3 +79,13 @@ type PasswordSignIn interface {
 	// error.
 	SignInWithPassword(ctx context.Context, login, password, serverURL string) (*Grant, error)
 }
+
+// ScopeChecker is implemented by connectors whose providers may grant fewer
+// scopes than requested (Google's granular consent). Package auth uses it
+// to store what was really granted and, with ensureScopes=true, to fail a
+// flow that lacks a requested scope.
+type ScopeChecker interface {
+	// MissingScopes returns the unified scopes of requested that the
+	// native scopes granted do not cover.
+	MissingScopes(requested []Scope, granted []string) []Scope
+}

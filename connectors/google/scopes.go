@@ -97,6 +97,8 @@ func allows(granted []string, scope string) bool {
 	return false
 }
 
+var _ connectors.ScopeChecker = (*Connector)(nil)
+
 // MissingScopes returns the unified scopes among requested that the
 // granted Google scopes do not allow, in the order requested; nil when
 // everything asked for was granted. granted is what the token endpoint
