@@ -106,12 +106,10 @@ func isKind(err, kind error) bool { return errors.Is(err, kind) }
 func TestSignInWithPassword(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	starttls := func(cfg *imap.Config) { cfg.IMAPAddr, cfg.IMAPTLS = e.srv.IMAPAddr, imap.TLSStartTLS }
 	cST, err := imap.New(imap.Config{IMAPAddr: e.srv.IMAPAddr, IMAPTLS: imap.TLSStartTLS, SMTPAddr: e.srv.SMTPAddr, TLSConfig: e.srv.TLSConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = starttls
 	cPlain, err := imap.New(imap.Config{IMAPAddr: e.srv.IMAPAddr, IMAPTLS: imap.TLSNoneLoopbackOnly, SMTPAddr: e.srv.SMTPAddr, TLSConfig: e.srv.TLSConfig()})
 	if err != nil {
 		t.Fatal(err)

@@ -318,6 +318,7 @@ ssl_cert = <%[1]s/cert.pem
 ssl_key = <%[1]s/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
 first_valid_gid = 1
@@ -339,6 +340,12 @@ service imap-login {
     address = 127.0.0.1
     port = %[7]d
     ssl = yes
+  }
+}
+# No auth penalty for repeated failures (tests try bad passwords).
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
   }
 }
 service stats {
