@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/unified/email"
 )
 
@@ -129,6 +130,7 @@ func (e *Email) mailbox(ctx context.Context, ref AccountRef) (email.Mailbox, ema
 			}
 			return tok.AccessToken, nil
 		},
+		Password: func(ctx context.Context) (string, error) { return e.h.accounts.Password(ctx, id) },
 	}, nil
 }
 
@@ -541,6 +543,9 @@ func mailError(err error) error {
 		return with(apierr.Forbidden, "the provider denied access to the mailbox")
 	case errors.Is(err, email.ErrInvalid), errors.Is(err, email.ErrUnsupported):
 		return with(apierr.InvalidInput, "the provider refused the request")
+	case errors.Is(err, connectors.ErrIdentity):
+		// A stored password (or grant) the provider no longer accepts.
+		return apierr.Wrap(err, apierr.ReauthRequired, "the provider refused the account's credentials; sign in again")
 	case errors.Is(err, email.ErrCursorExpired):
 		return apierr.Wrap(err, apierr.Gone, "syncToken expired.")
 	case errors.Is(err, email.ErrTooLarge):

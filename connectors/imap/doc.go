@@ -7,7 +7,8 @@
 // ErrNoOAuth. Accounts sign in with a login and password; the connector
 // checks them with a real LOGIN and returns them in connectors.Grant, which
 // package accounts seals. Every Mailbox call gets the password again from
-// Config.Credentials (which the host wires to accounts.Service.Password),
+// email.Account.Password (package unified fills it from the sealed
+// credential; Config.Credentials is the fallback for direct Go use),
 // opens one IMAP connection for the call, logs in and logs out; nothing is
 // pooled or cached, and passwords never appear in errors or logs.
 //

@@ -16,6 +16,8 @@ func ExampleNew() {
 	c, err := imap.New(imap.Config{
 		IMAPAddr: "imap.example.com:993",                            // implicit TLS
 		SMTPAddr: "smtp.example.com:587", SMTPTLS: imap.TLSStartTLS, // submission
+		// Only for calling the connector directly from Go: through the
+		// unified API, email.Account.Password carries the password.
 		Credentials: func(ctx context.Context, accountID int64) (string, string, error) {
 			pw, err := svc.Password(ctx, accountID)
 			return "", pw, err

@@ -92,11 +92,12 @@ type Config struct {
 	// servers typed by users are checked; IMAPAddr and SMTPAddr are
 	// trusted.
 	InsecureAllowPrivateUserServers bool
-	// Credentials returns the login and password of an account, for every
-	// Mailbox call. Required for the Mailbox methods; the host wires it to
-	// accounts.Service.Password (with the account's AuthUserID, or ""
-	// for it, as login). An error is returned to the caller wrapped with
-	// %w, unchanged.
+	// Credentials returns the login and password of an account, for
+	// Mailbox calls whose email.Account carries no Password (package
+	// unified always sets it from the sealed credential, so hosts using the
+	// unified API need not set this). Login "" means the account's
+	// AuthUserID. An error is returned to the caller wrapped with %w,
+	// unchanged.
 	Credentials func(ctx context.Context, accountID int64) (login, password string, err error)
 	// Dialer opens TCP connections. Default: a net.Dialer with a 30
 	// second timeout.

@@ -33,15 +33,22 @@ var (
 )
 
 // credentials returns the account's login, password and servers.
+// The password comes from acct.Password (set by package unified from the
+// sealed credential) or, when that is nil, from Config.Credentials.
 func (c *Connector) credentials(ctx context.Context, acct email.Account) (string, string, servers, error) {
-	if c.creds == nil {
-		return "", "", servers{}, errors.New("imap: Config.Credentials is not set")
-	}
 	srv, err := c.servers(acct.ServerURL, false)
 	if err != nil {
 		return "", "", servers{}, err
 	}
-	login, password, err := c.creds(ctx, acct.ID)
+	var login, password string
+	switch {
+	case acct.Password != nil:
+		password, err = acct.Password(ctx)
+	case c.creds != nil:
+		login, password, err = c.creds(ctx, acct.ID)
+	default:
+		return "", "", servers{}, errors.New("imap: no credentials: neither email.Account.Password nor Config.Credentials is set")
+	}
 	if err != nil {
 		return "", "", servers{}, fmt.Errorf("imap: credentials of account %d: %w", acct.ID, err)
 	}

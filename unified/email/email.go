@@ -296,6 +296,10 @@ type Account struct {
 	// AccessToken returns the account's fresh provider access token, for
 	// SDKs that take a token rather than a client.
 	AccessToken func(ctx context.Context) (string, error)
+	// Password returns the account's password, for password accounts
+	// (IMAP); it fails with the reauth-required error for OAuth accounts.
+	// Connectors must not keep or log it.
+	Password func(ctx context.Context) (string, error)
 }
 
 // ListRequest asks for one page of messages.
