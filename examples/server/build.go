@@ -13,6 +13,7 @@ import (
 
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/connectors/google"
+	"github.com/aurinko-go/aurinko/connectors/imap"
 	"github.com/aurinko-go/aurinko/connectors/oauth2"
 	"github.com/aurinko-go/aurinko/connectors/office365"
 	"github.com/aurinko-go/aurinko/connectors/oidc"
@@ -81,6 +82,14 @@ func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Clie
 		c, err := office365.New(ctx, oc)
 		if err != nil {
 			return nil, fmt.Errorf("config: connectors.office365: %w", err)
+		}
+		out = append(out, c)
+	}
+	if m := cc.IMAP; m != nil {
+		c, err := imap.New(imap.Config{ServiceType: m.ServiceType, IMAPAddr: m.IMAPAddr, SMTPAddr: m.SMTPAddr,
+			SMTPTLS: imap.TLSStartTLS, AllowUserServer: m.AllowUserServer, Now: now, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("config: connectors.imap: %w", err)
 		}
 		out = append(out, c)
 	}

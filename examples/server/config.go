@@ -73,7 +73,18 @@ type connectorsConfig struct {
 	OAuth2    []oauth2Config   `yaml:"oauth2"`
 	Google    *googleConfig    `yaml:"google"`
 	Office365 *office365Config `yaml:"office365"`
-	IMAP      any              `yaml:"imap" unsupported:"IMAP is not supported yet; remove this section (a later release adds it)"`
+	IMAP      *imapConfig      `yaml:"imap"`
+}
+
+// imapConfig is a password (IMAP/SMTP) connector: one mail service whose
+// users sign in with their login and password on the server's own form.
+type imapConfig struct {
+	ServiceType string `yaml:"serviceType"` // default IMAP
+	IMAPAddr    string `yaml:"imapAddr"`    // host:port, implicit TLS (993)
+	SMTPAddr    string `yaml:"smtpAddr"`    // host:port, STARTTLS submission (587)
+	// AllowUserServer lets users type their own server at sign-in
+	// (TLS only, public addresses only).
+	AllowUserServer bool `yaml:"allowUserServer"`
 }
 
 type oidcConfig struct {

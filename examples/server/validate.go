@@ -109,6 +109,21 @@ func (cc *connectorsConfig) validate(v validator) error {
 	if cc.Office365 != nil {
 		types["office365"] = "connectors.office365"
 	}
+	if m := cc.IMAP; m != nil {
+		st := m.ServiceType
+		if st == "" {
+			st = "IMAP"
+		}
+		if err := claim("connectors.imap.serviceType", st); err != nil {
+			return err
+		}
+		for _, f := range []struct{ path, addr string }{{"connectors.imap.imapAddr", m.IMAPAddr}, {"connectors.imap.smtpAddr", m.SMTPAddr}} {
+			host, port, err := net.SplitHostPort(f.addr)
+			if err != nil || host == "" || port == "" || strings.ContainsAny(f.addr, "/@ ") {
+				return errAt(f.path, "%s is not host:port", v.show(f.path, f.addr))
+			}
+		}
+	}
 	for i, o := range cc.OIDC {
 		p := fmt.Sprintf("connectors.oidc[%d]", i)
 		if err := claim(p+".serviceType", o.ServiceType); err != nil {
