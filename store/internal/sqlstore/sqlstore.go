@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aurinko-go/aurinko/store"
@@ -36,7 +37,22 @@ type Store struct {
 	r     *sql.DB
 	clock func() time.Time
 	log   *slog.Logger
+
+	// stmts caches prepared statements of the connection pools, so hot
+	// queries (a token read per provider call) are parsed once per
+	// connection rather than per call. Bounded: queries built with a
+	// variable number of arguments stop being cached past maxStmts.
+	stmtMu sync.Mutex
+	stmts  map[stmtKey]*sql.Stmt
 }
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+// maxStmts bounds the statement cache.
+const maxStmts = 256
 
 var _ store.Store = (*Store)(nil)
 
@@ -89,6 +105,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connections. Calls after Close fail.
 func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		_ = st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -107,7 +129,13 @@ type querier interface {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (int64, error) {
-	res, err := q.ExecContext(ctx, s.d.rebind(query), args...)
+	var res sql.Result
+	var err error
+	if st := s.stmt(ctx, q, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = q.ExecContext(ctx, s.d.rebind(query), args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -115,11 +143,45 @@ func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) 
 }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	if st := s.stmt(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return q.QueryContext(ctx, s.d.rebind(query), args...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	if st := s.stmt(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return q.QueryRowContext(ctx, s.d.rebind(query), args...)
+}
+
+// stmt returns the cached prepared statement of query on q when q is one
+// of the store's pools (not a transaction), preparing it on first use; nil
+// when it cannot (the caller then runs the query unprepared).
+func (s *Store) stmt(ctx context.Context, q querier, query string) *sql.Stmt {
+	db, ok := q.(*sql.DB)
+	if !ok {
+		return nil
+	}
+	k := stmtKey{db, query}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[k]; ok {
+		return st
+	}
+	if s.stmts == nil {
+		s.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	if len(s.stmts) >= maxStmts {
+		return nil
+	}
+	st, err := db.PrepareContext(ctx, s.d.rebind(query))
+	if err != nil {
+		return nil
+	}
+	s.stmts[k] = st
+	return st
 }
 
 // inTx runs fn in a write transaction and commits when fn returns nil.
