@@ -63,7 +63,7 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, apierr.New(apierr.InvalidInput, "%s has no direct API", a.ServiceType))
 		return
 	}
-	target, err := directTarget(baser.APIBaseURL(a.ServerURL), h.prefix+"/direct", r.URL)
+	target, err := directTargetURL(baser.APIBaseURL(a.ServerURL), h.prefix+"/direct", r.URL)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -73,18 +73,35 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	rp := &httputil.ReverseProxy{
+	ctx := context.WithValue(r.Context(), directKey{}, directTarget{url: target, token: tok.AccessToken})
+	h.proxy.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// directKey carries a request's upstream target into the shared proxy.
+type directKey struct{}
+
+// directTarget is where a direct request goes and with which token.
+type directTarget struct {
+	url   *url.URL
+	token string
+}
+
+// newDirectProxy builds the one reverse proxy the direct API uses; each
+// request brings its target and token in its context.
+func (h *Handler) newDirectProxy() *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			dt, _ := pr.In.Context().Value(directKey{}).(directTarget)
 			out := pr.Out
-			out.URL = target
-			out.Host = target.Host
-			hdr := http.Header{}
+			out.URL = dt.url
+			out.Host = dt.url.Host
+			hdr := make(http.Header, len(forwardedRequestHeaders)+1)
 			for _, k := range forwardedRequestHeaders {
 				if v := pr.In.Header.Values(k); len(v) > 0 {
 					hdr[k] = v
 				}
 			}
-			hdr.Set("Authorization", "Bearer "+tok.AccessToken)
+			hdr.Set("Authorization", "Bearer "+dt.token)
 			// No X-Forwarded-*: the provider needs nothing about our
 			// clients. Let the transport negotiate compression.
 			out.Header = hdr
@@ -92,7 +109,7 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 		Transport:     &retryTransport{base: h.transport, maxWait: h.maxRetryWait, sleep: h.sleep},
 		FlushInterval: -1, // stream: flush as bytes arrive (event streams, large downloads)
 		ModifyResponse: func(resp *http.Response) error {
-			hdr := http.Header{}
+			hdr := make(http.Header, len(forwardedResponseHeaders))
 			for _, k := range forwardedResponseHeaders {
 				if v := resp.Header.Values(k); len(v) > 0 {
 					hdr[k] = v
@@ -111,13 +128,12 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, apierr.Wrap(err, apierr.ProviderUnavailable, "the provider could not be reached"))
 		},
 	}
-	rp.ServeHTTP(w, r)
 }
 
-// directTarget maps the request path below prefix onto base. It refuses any
+// directTargetURL maps the request path below prefix onto base. It refuses any
 // path that could leave base: dot segments, encoded slashes, backslashes or
 // dots, and empty segments.
-func directTarget(base, prefix string, in *url.URL) (*url.URL, error) {
+func directTargetURL(base, prefix string, in *url.URL) (*url.URL, error) {
 	b, err := url.Parse(base)
 	if err != nil || b.Scheme == "" || b.Host == "" {
 		return nil, fmt.Errorf("unified: bad API base URL: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
 	"time"
 
 	"github.com/aurinko-go/aurinko/accounts"
@@ -51,6 +52,7 @@ type Handler struct {
 	sleep        func(ctx context.Context, d time.Duration) error
 	logger       *slog.Logger
 	prefix       string
+	proxy        *httputil.ReverseProxy
 
 	tokens        tokens
 	now           func() time.Time
@@ -103,6 +105,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
+	h.proxy = h.newDirectProxy()
 	return h, nil
 }
 
