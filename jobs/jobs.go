@@ -186,6 +186,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	defer r.running.Store(false)
 	slots := make(chan struct{}, r.cfg.Concurrency)
+	// finished wakes the poll wait when a job ends: the next job of its
+	// key may be claimable at once (keyed jobs run one at a time).
+	finished := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -214,7 +217,13 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		for _, j := range jobs {
 			wg.Go(func() {
-				defer func() { <-slots }()
+				defer func() {
+					<-slots
+					select {
+					case finished <- struct{}{}:
+					default:
+					}
+				}()
 				if err := r.run(ctx, j); err != nil {
 					r.log.LogAttrs(ctx, slog.LevelError, "jobs: recording the outcome of a job failed",
 						slog.Int64("job", j.ID), slog.String("kind", j.Kind), slog.Any("error", err))
@@ -222,7 +231,18 @@ func (r *Runner) Run(ctx context.Context) error {
 			})
 		}
 		if len(jobs) < n {
-			if r.cfg.Sleep(ctx, r.cfg.PollInterval) != nil {
+			// Wait for the poll interval, or less when a job ends.
+			wctx, cancel := context.WithCancel(ctx)
+			go func() {
+				select {
+				case <-finished:
+					cancel()
+				case <-wctx.Done():
+				}
+			}()
+			_ = r.cfg.Sleep(wctx, r.cfg.PollInterval)
+			cancel()
+			if ctx.Err() != nil {
 				return nil
 			}
 		}

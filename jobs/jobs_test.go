@@ -408,3 +408,53 @@ func TestRun_stopsOnCancelAndRequeuesUnfinishedJobs(t *testing.T) {
 		t.Errorf("job after Run stopped: State %q RunAt %v LastError %q; want queued for now, interrupted", got.State, got.RunAt, got.LastError)
 	}
 }
+
+// TestRun_keyedBacklogDoesNotWaitForPolls: jobs of one key run one at a
+// time, so each becomes claimable only when the previous ends; Run must
+// claim it then, not at the next poll (an hour away here).
+func TestRun_keyedBacklogDoesNotWaitForPolls(t *testing.T) {
+	t.Parallel()
+	s := memstore.New(memstore.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var order []string
+	r, err := jobs.New(jobs.Config{Store: s, PollInterval: time.Hour, Handlers: map[string]jobs.Handler{"k": func(_ context.Context, j store.Job) error {
+		mu.Lock()
+		order = append(order, string(j.Payload))
+		mu.Unlock()
+		return nil
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := r.Enqueue(ctx, "k", "sub:1", []byte(fmt.Sprint(i)), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(order)
+		mu.Unlock()
+		if n == 20 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 20 {
+		t.Fatalf("ran %d of 20 keyed jobs before the deadline: Run waits for polls between them", len(order))
+	}
+	for i, p := range order {
+		if p != fmt.Sprint(i) {
+			t.Fatalf("order = %v", order)
+		}
+	}
+}
