@@ -58,12 +58,20 @@ func (b *addinBackend) register(mux *http.ServeMux) {
 // config tells the task pane what it needs; nothing in it is secret.
 func (b *addinBackend) config(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	// What the task pane shows, recent mail and today's events, needs
+	// these scopes from the mailbox providers; other connectors sign in
+	// with none.
+	scopes := ""
+	if b.serviceType == "Office365" || b.serviceType == "Google" {
+		scopes = "Mail.Read Calendar.Read"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"clientId":     b.clientID,
 		"serviceType":  b.serviceType,
 		"serviceTypes": b.serviceTypes,
 		"apiBase":      b.basePath,
 		"callbackUrl":  b.callbackURL(),
+		"scopes":       scopes,
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aurinko-go/aurinko/connectors/google/googletest"
 	"github.com/aurinko-go/aurinko/connectors/office365"
@@ -82,6 +83,22 @@ func startSandbox(cfg *config, logger *slog.Logger) (*sandbox, error) {
 		return nil, fmt.Errorf("sandbox: start the Microsoft fake: %w", err)
 	}
 	sb.graph = ms
+	// A small believable inbox for the task pane's "recent mail".
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	for i, m := range []graphtest.Message{
+		{Subject: "Notes on the Analytical Engine", Body: "Draft of note G attached for your review.",
+			From: graphtest.Recipient{Name: "Charles Babbage", Address: "charles@analytical-engines.example"}, ReceivedAt: day.Add(9 * time.Hour)},
+		{Subject: "Bernoulli numbers: the table", Body: "<p>The table for note G, as discussed.</p>", BodyIsHTML: true,
+			From: graphtest.Recipient{Name: "Mary Somerville", Address: "mary@royal-society.example"}, ReceivedAt: day.Add(10 * time.Hour)},
+		{Subject: "Punched cards from Lyon", Body: "The Jacquard cards arrive on Thursday.", IsRead: true,
+			From: graphtest.Recipient{Name: "Joseph Jacquard", Address: "joseph@lyon-looms.example"}, ReceivedAt: day.Add(-20 * time.Hour)},
+	} {
+		m.To = []graphtest.Recipient{{Name: sandboxUserName, Address: sandboxMSUser}}
+		if _, err := ms.SeedMessage(sandboxMSObjectID, m); err != nil {
+			sb.Close()
+			return nil, fmt.Errorf("sandbox: seed message %d: %w", i, err)
+		}
+	}
 	if cfg.Connectors.Google != nil || cfg.Connectors.Office365 != nil {
 		logger.Warn("sandbox: the google and office365 sections are replaced by the fakes")
 	}

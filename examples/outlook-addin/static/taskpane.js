@@ -104,6 +104,7 @@
       returnUrl: config.callbackUrl,
       state: state,
     });
+    if (config.scopes) q.set("scopes", config.scopes);
     const mailbox = Office.context.mailbox && Office.context.mailbox.userProfile;
     if (mailbox && mailbox.emailAddress) q.set("loginHint", mailbox.emailAddress);
     try {
