@@ -64,8 +64,12 @@ func FuzzFromAnswer(f *testing.F) {
 		if te.RetryAfter < 0 || te.RetryAfter > maxRetryAfter {
 			t.Fatalf("RetryAfter = %v", te.RetryAfter)
 		}
+		// The message names the size and the content type, never the body
+		// (a body that happens to be text of the content type itself, as
+		// the fuzzer found, is not a leak).
 		if msg := te.Err.Error(); !strings.Contains(msg, "answer of "+strconv.Itoa(len(body))+" bytes") ||
-			(len(body) > 8 && strings.Contains(msg, string(body))) {
+			(len(body) > 8 && strings.Contains(msg, string(body)) &&
+				!strings.Contains(strings.ToLower(h.Get("Content-Type")), strings.ToLower(string(body)))) {
 			t.Fatalf("Err = %q, want the size and not the body", msg)
 		}
 
