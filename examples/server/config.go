@@ -171,7 +171,18 @@ func (e *configError) Error() string {
 	if e.path == "" {
 		return "config: " + e.msg
 	}
-	return "config: " + e.path + ": " + e.msg
+	return "config: " + printablePath(e.path) + ": " + e.msg
+}
+
+// printablePath quotes a key path that holds anything but printable ASCII
+// (a quoted YAML key may hold a newline), so an error stays one line.
+func printablePath(p string) string {
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] > 0x7e {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }
 
 func errAt(path, format string, args ...any) error {

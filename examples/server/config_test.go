@@ -242,3 +242,16 @@ connectors:
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestConfigError_staysOneLine(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"apps[0].x\ny", "a\r\nb", "k\x1bc", "é"} {
+		msg := errAt(path, "is wrong").Error()
+		if strings.ContainsAny(msg, "\r\n\x1b") {
+			t.Errorf("errAt(%q) = %q spans lines or carries control bytes", path, msg)
+		}
+	}
+	if got := errAt("apps[0].clientId", "is required").Error(); got != "config: apps[0].clientId: is required" {
+		t.Errorf("plain path = %q", got)
+	}
+}
