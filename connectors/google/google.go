@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 	"github.com/aurinko-go/aurinko/unified/email"
 )
@@ -172,7 +171,7 @@ func New(_ context.Context, cfg Config) (*Connector, error) {
 		{"AuthURL", c.ep.AuthURL}, {"TokenURL", c.ep.TokenURL}, {"Issuer", c.ep.Issuer}, {"JWKSURL", c.ep.JWKSURL},
 		{"UserInfoURL", c.ep.UserInfoURL}, {"RevokeURL", c.ep.RevokeURL}, {"APIBaseURL", c.ep.APIBaseURL},
 	} {
-		if err := checkURL("Endpoints."+e.name, e.url); err != nil {
+		if err := endpoint.Check("google", "Endpoints."+e.name, e.url); err != nil {
 			return nil, err
 		}
 	}
@@ -223,7 +222,7 @@ func (c *Connector) AuthCodeURL(_ context.Context, req connectors.AuthRequest) (
 	if req.RedirectURL == "" || req.State == "" {
 		return "", errors.New("google: AuthRequest needs RedirectURL and State")
 	}
-	conf := c.oauthConfig(req.RedirectURL, mergeScopes(signInScopes, req.Scopes))
+	conf := c.oauthConfig(req.RedirectURL, endpoint.MergeScopes(signInScopes, req.Scopes))
 	opts := []xoauth2.AuthCodeOption{
 		xoauth2.AccessTypeOffline,
 		xoauth2.SetAuthURLParam("include_granted_scopes", "true"),
@@ -333,42 +332,4 @@ func (c *Connector) setExpiry(tok *xoauth2.Token) {
 	if tok.ExpiresIn > 0 {
 		tok.Expiry = c.now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
-}
-
-func mergeScopes(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		for _, s := range l {
-			if s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// checkURL accepts absolute https URLs, and http ones for loopback hosts
-// (tests, the sandbox).
-func checkURL(name, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil {
-		return fmt.Errorf("google: %s %q is not an absolute URL", name, raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
-	}
-	return fmt.Errorf("google: %s %q must use https (http only for loopback hosts)", name, raw)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

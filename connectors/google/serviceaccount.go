@@ -19,6 +19,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 )
 
@@ -91,7 +92,7 @@ func parseServiceAccount(cfg *ServiceAccount, defaultTokenURL string) (*serviceA
 	if sa.tokenURL == "" {
 		sa.tokenURL = defaultTokenURL
 	}
-	if err := checkURL("ServiceAccount token_uri", sa.tokenURL); err != nil {
+	if err := endpoint.Check("google", "ServiceAccount token_uri", sa.tokenURL); err != nil {
 		return nil, err
 	}
 	return sa, nil

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 	"github.com/aurinko-go/aurinko/unified/email"
 )
 
@@ -200,21 +200,13 @@ func checkServer(s server) error {
 	switch s.mode {
 	case TLSImplicit, TLSStartTLS:
 	case TLSNoneLoopbackOnly:
-		if !isLoopback(host) {
+		if !endpoint.IsLoopback(host) {
 			return fmt.Errorf("TLS mode none is only allowed for a loopback address, not %q", host)
 		}
 	default:
 		return fmt.Errorf("unknown TLS mode %d", s.mode)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }
 
 // ServiceType implements connectors.Connector.

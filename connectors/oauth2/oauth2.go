@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 )
 
@@ -123,7 +123,7 @@ func New(cfg Config) (*Connector, error) {
 		if e.url == "" && !e.required {
 			continue
 		}
-		if err := checkURL(e.name, e.url); err != nil {
+		if err := endpoint.Check("oauth2", e.name, e.url); err != nil {
 			return nil, err
 		}
 	}
@@ -137,7 +137,7 @@ func New(cfg Config) (*Connector, error) {
 	default:
 		return nil, fmt.Errorf("oauth2: unknown Config.AuthStyle %d", cfg.AuthStyle)
 	}
-	cfg.Scopes = mergeScopes(cfg.Scopes)
+	cfg.Scopes = endpoint.MergeScopes(cfg.Scopes)
 	cfg.ExtraAuthParams = cloneValues(cfg.ExtraAuthParams)
 	if cfg.UserInfo.Email == "" {
 		cfg.UserInfo.Email = "email"
@@ -176,7 +176,7 @@ func (c *Connector) AuthCodeURL(_ context.Context, req connectors.AuthRequest) (
 	if req.RedirectURL == "" || req.State == "" {
 		return "", errors.New("oauth2: AuthRequest needs RedirectURL and State")
 	}
-	conf := c.oauthConfig(req.RedirectURL, mergeScopes(c.cfg.Scopes, req.Scopes))
+	conf := c.oauthConfig(req.RedirectURL, endpoint.MergeScopes(c.cfg.Scopes, req.Scopes))
 	var opts []xoauth2.AuthCodeOption
 	for k, vs := range c.cfg.ExtraAuthParams {
 		if len(vs) > 0 {
@@ -220,7 +220,7 @@ func (c *Connector) Exchange(ctx context.Context, req connectors.ExchangeRequest
 		return nil, err
 	}
 	for _, key := range []string{"instance_url", "api_domain"} {
-		if s, ok := tok.Extra(key).(string); ok && checkURL(key, s) == nil {
+		if s, ok := tok.Extra(key).(string); ok && endpoint.Check("oauth2", key, s) == nil {
 			id.ServerURL = strings.TrimSuffix(s, "/")
 			break
 		}
@@ -291,18 +291,6 @@ func (c *Connector) setExpiry(tok *xoauth2.Token) {
 	}
 }
 
-func mergeScopes(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		for _, s := range l {
-			if s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 func cloneValues(v url.Values) url.Values {
 	if v == nil {
 		return nil
@@ -312,34 +300,4 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = slices.Clone(vv)
 	}
 	return out
-}
-
-// checkURL accepts absolute https URLs, and http ones for loopback hosts
-// (tests, local development).
-func checkURL(name, raw string) error {
-	if raw == "" {
-		return fmt.Errorf("oauth2: %s is required", name)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil {
-		return fmt.Errorf("oauth2: %s %q is not an absolute URL", name, raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("oauth2: %s %q must use https (http only for loopback hosts)", name, raw)
-	}
-	return fmt.Errorf("oauth2: %s %q must use https", name, raw)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 )
 
 // Cloud is a Microsoft cloud: the public (global) cloud or a national
@@ -297,17 +297,9 @@ func checkBaseURL(name, raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if endpoint.IsLoopback(u.Hostname()) {
 			return nil
 		}
 	}
 	return fmt.Errorf("office365: %s %q must use https (http only for loopback hosts)", name, raw)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/aurinko-go/aurinko/connectors"
+	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 )
 
@@ -90,7 +89,7 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 	case cfg.ClientID == "":
 		return nil, errors.New("oidc: Config.ClientID is required")
 	}
-	if err := checkURL("Config.Issuer", cfg.Issuer); err != nil {
+	if err := endpoint.Check("oidc", "Config.Issuer", cfg.Issuer); err != nil {
 		return nil, err
 	}
 	c := &Connector{
@@ -102,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 		client:      cfg.HTTPClient,
 		now:         cfg.Now,
 	}
-	c.scopes = mergeScopes([]string{"openid"}, cfg.Scopes)
+	c.scopes = endpoint.MergeScopes([]string{"openid"}, cfg.Scopes)
 	if len(cfg.Scopes) == 0 {
 		c.scopes = []string{"openid", "email", "profile"}
 	}
@@ -129,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 		{"authorization_endpoint", c.endpoint.AuthURL},
 		{"token_endpoint", c.endpoint.TokenURL},
 	} {
-		if err := checkURL(e.name, e.url); err != nil {
+		if err := endpoint.Check("oidc", e.name, e.url); err != nil {
 			return nil, &discoveryError{issuer: cfg.Issuer, err: err}
 		}
 	}
@@ -140,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 		if e.url == "" {
 			continue
 		}
-		if err := checkURL(e.name, e.url); err != nil {
+		if err := endpoint.Check("oidc", e.name, e.url); err != nil {
 			return nil, &discoveryError{issuer: cfg.Issuer, err: err}
 		}
 	}
@@ -187,7 +186,7 @@ func (c *Connector) AuthCodeURL(_ context.Context, req connectors.AuthRequest) (
 	if req.RedirectURL == "" || req.State == "" {
 		return "", errors.New("oidc: AuthRequest needs RedirectURL and State")
 	}
-	conf := c.oauthConfig(req.RedirectURL, mergeScopes(c.scopes, req.Scopes))
+	conf := c.oauthConfig(req.RedirectURL, endpoint.MergeScopes(c.scopes, req.Scopes))
 	var opts []xoauth2.AuthCodeOption
 	if req.Nonce != "" {
 		opts = append(opts, gooidc.Nonce(req.Nonce))
@@ -280,48 +279,6 @@ func (c *Connector) setExpiry(tok *xoauth2.Token) {
 	if tok.ExpiresIn > 0 {
 		tok.Expiry = c.now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
-}
-
-func mergeScopes(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		for _, s := range l {
-			if s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// checkURL accepts absolute https URLs, and http ones for loopback hosts
-// (tests, local development).
-func checkURL(name, raw string) error {
-	if raw == "" {
-		return fmt.Errorf("oidc: %s is required", name)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil {
-		return fmt.Errorf("oidc: %s %q is not an absolute URL", name, raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("oidc: %s %q must use https (http only for loopback hosts)", name, raw)
-	}
-	return fmt.Errorf("oidc: %s %q must use https", name, raw)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // discoveryError is a failed discovery. Its message names the issuer and
