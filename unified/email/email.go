@@ -1,11 +1,11 @@
 package email
 
 import (
-	"context"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aurinko-go/aurinko/unified/provider"
 )
 
 // BodyType selects the form of a message body.
@@ -278,29 +278,10 @@ type StatusUpdate struct {
 	Keywords *[]string `json:"keywords,omitempty"`
 }
 
-// Account is the account a Mailbox call acts for. Package unified builds
-// it from the session's account; the connector uses Client or AccessToken
-// to authorize its provider calls and must not keep either beyond the call.
-type Account struct {
-	// ID is the aurinko account id.
-	ID int64
-	// Email is the account's address.
-	Email string
-	// AuthUserID is the provider's id of the account's user.
-	AuthUserID string
-	// ServerURL is the account's server when it has one (IMAP).
-	ServerURL string
-	// Client authorizes every request with the account's fresh provider
-	// token (refreshed, once across instances, by package accounts).
-	Client *http.Client
-	// AccessToken returns the account's fresh provider access token, for
-	// SDKs that take a token rather than a client.
-	AccessToken func(ctx context.Context) (string, error)
-	// Password returns the account's password, for password accounts
-	// (IMAP); it fails with the reauth-required error for OAuth accounts.
-	// Connectors must not keep or log it.
-	Password func(ctx context.Context) (string, error)
-}
+// Account is the account a Mailbox call acts as (provider.Account): the
+// connector authorizes its requests with Client or AccessToken (or
+// Password for IMAP) and nothing else.
+type Account = provider.Account
 
 // ListRequest asks for one page of messages.
 type ListRequest struct {

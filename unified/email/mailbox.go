@@ -2,10 +2,9 @@ package email
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"time"
+
+	"github.com/aurinko-go/aurinko/unified/provider"
 )
 
 // Mailbox is the email capability of a connector: package unified finds it
@@ -82,9 +81,7 @@ type UnimplementedMailbox struct{}
 
 func (UnimplementedMailbox) mailbox() {}
 
-func unsupported(op string) error {
-	return &Error{Kind: ErrUnsupported, Message: op + " is not supported by this provider"}
-}
+func unsupported(op string) error { return provider.Unsupported(op) }
 
 // ListMessages implements Mailbox.
 func (UnimplementedMailbox) ListMessages(context.Context, Account, ListRequest) (MessagePage, error) {
@@ -141,65 +138,34 @@ func (UnimplementedMailbox) DeltaChanges(context.Context, Account, DeltaRequest)
 	return DeltaPage{}, unsupported("delta sync")
 }
 
-// The error kinds of Mailbox calls, for errors.Is. Connectors return them
+// The error kinds of Mailbox calls, for errors.Is. They are those of
+// package provider, shared by every capability; connectors return them
 // inside an *Error.
 var (
 	// ErrNotFound: the provider does not know the message, attachment or
 	// folder (in this account). Unified answers 404.
-	ErrNotFound = errors.New("email: not found")
+	ErrNotFound = provider.ErrNotFound
 	// ErrInvalid: the provider refused the request as malformed. 400.
-	ErrInvalid = errors.New("email: invalid request")
+	ErrInvalid = provider.ErrInvalid
 	// ErrRateLimited: the provider throttles the account. 429 with
 	// Error.RetryAfter.
-	ErrRateLimited = errors.New("email: rate limited by the provider")
+	ErrRateLimited = provider.ErrRateLimited
 	// ErrUnavailable: the provider failed (5xx) or could not be reached.
 	// 503 with Error.RetryAfter when the provider sent one.
-	ErrUnavailable = errors.New("email: provider unavailable")
+	ErrUnavailable = provider.ErrUnavailable
 	// ErrCursorExpired: a delta cursor is too old for the provider. 410:
 	// the client starts a new sync.
-	ErrCursorExpired = errors.New("email: delta cursor expired")
+	ErrCursorExpired = provider.ErrCursorExpired
 	// ErrTooLarge: an attachment or message exceeds a limit. 413.
-	ErrTooLarge = errors.New("email: too large")
+	ErrTooLarge = provider.ErrTooLarge
 	// ErrDenied: the provider refused the account's token or permissions
 	// (401 or 403 after a fresh token: consent withdrawn, scope missing).
 	// 403.
-	ErrDenied = errors.New("email: denied by the provider")
+	ErrDenied = provider.ErrDenied
 	// ErrUnsupported: the provider cannot do this. 400.
-	ErrUnsupported = errors.ErrUnsupported
+	ErrUnsupported = provider.ErrUnsupported
 )
 
-// Error is a classified failure of a Mailbox call. Its Message is safe to
-// show to the API client (no tokens, no provider internals beyond the
-// provider's error code); Err is the cause, for logs.
-type Error struct {
-	// Kind is one of the Err* values of this package.
-	Kind error
-	// Message says what failed, for the client.
-	Message string
-	// RetryAfter is the provider's Retry-After (429, 503), 0 when none.
-	RetryAfter time.Duration
-	// Status is the provider's HTTP status, 0 when there was no answer.
-	Status int
-	Err    error
-}
-
-// Error implements error.
-func (e *Error) Error() string {
-	msg := fmt.Sprint(e.Kind)
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap returns the kind and the cause, so errors.Is(err, ErrNotFound)
-// and errors.As on the cause both work.
-func (e *Error) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
-	}
-	return []error{e.Kind, e.Err}
-}
+// Error is a classified failure of a Mailbox call (provider.Error). Its
+// Message is safe to show to the API client; Err is the cause, for logs.
+type Error = provider.Error
