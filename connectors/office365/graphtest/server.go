@@ -454,6 +454,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /{tenant}/v2.0/adminconsent", s.handleAdminConsent)
 	s.mux.HandleFunc("GET /v1.0/me", s.handleMe)
 	s.mailRoutes()
+	s.calendarRoutes()
 	s.contactRoutes()
 }
 
