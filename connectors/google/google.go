@@ -16,7 +16,10 @@ import (
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/connectors/internal/endpoint"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
+	"github.com/aurinko-go/aurinko/unified/calendar"
+	"github.com/aurinko-go/aurinko/unified/contacts"
 	"github.com/aurinko-go/aurinko/unified/email"
+	"github.com/aurinko-go/aurinko/unified/tasks"
 )
 
 // ServiceType is the Aurinko serviceType of the connector.
@@ -88,6 +91,11 @@ type Connector struct {
 	// UnimplementedMailbox answers the email.Mailbox methods added later
 	// with ErrUnsupported until this connector implements them.
 	email.UnimplementedMailbox
+	// The Unimplemented* values answer the calendar, contacts and
+	// tasks methods this connector does not implement with ErrUnsupported.
+	calendar.UnimplementedCalendar
+	contacts.UnimplementedContacts
+	tasks.UnimplementedTasks
 
 	clientID   string
 	secret     string

@@ -17,7 +17,10 @@ import (
 
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
+	"github.com/aurinko-go/aurinko/unified/calendar"
+	"github.com/aurinko-go/aurinko/unified/contacts"
 	"github.com/aurinko-go/aurinko/unified/email"
+	"github.com/aurinko-go/aurinko/unified/tasks"
 )
 
 // ServiceType is the Aurinko serviceType of the connector.
@@ -48,6 +51,11 @@ type Connector struct {
 	folders  folderCache
 
 	email.UnimplementedMailbox
+	// The Unimplemented* values answer the calendar, contacts and
+	// tasks methods this connector does not implement with ErrUnsupported.
+	calendar.UnimplementedCalendar
+	contacts.UnimplementedContacts
+	tasks.UnimplementedTasks
 }
 
 var (
@@ -325,3 +333,9 @@ func (c *Connector) postToken(ctx context.Context, tenant string, form url.Value
 	c.setExpiry(tok)
 	return tok, nil
 }
+
+var (
+	_ calendar.Provider = (*Connector)(nil)
+	_ contacts.Provider = (*Connector)(nil)
+	_ tasks.Provider    = (*Connector)(nil)
+)

@@ -18,7 +18,7 @@ import "context"
 // OnDate, LoadLocation and NewRecurrence); package unified calls
 // Event.Normalize on them.
 //
-// Implementations embed UnimplementedProvider, so that methods added later
+// Implementations embed UnimplementedCalendar, so that methods added later
 // answer ErrUnsupported instead of breaking the build.
 type Provider interface {
 	// ListCalendars returns one page of the account's calendars.
@@ -69,76 +69,76 @@ type CalendarPage struct {
 	NextPage  string
 }
 
-// UnimplementedProvider answers every Provider method with ErrUnsupported.
-type UnimplementedProvider struct{}
+// UnimplementedCalendar answers every Provider method with ErrUnsupported.
+type UnimplementedCalendar struct{}
 
-func (UnimplementedProvider) calendarProvider() {}
+func (UnimplementedCalendar) calendarProvider() {}
 
 func unsupported(op string) error {
 	return &Error{Kind: ErrUnsupported, Message: op + " is not supported by this provider"}
 }
 
 // ListCalendars implements Provider.
-func (UnimplementedProvider) ListCalendars(context.Context, Account, string) (CalendarPage, error) {
+func (UnimplementedCalendar) ListCalendars(context.Context, Account, string) (CalendarPage, error) {
 	return CalendarPage{}, unsupported("listing calendars")
 }
 
 // GetCalendar implements Provider.
-func (UnimplementedProvider) GetCalendar(context.Context, Account, string) (Calendar, error) {
+func (UnimplementedCalendar) GetCalendar(context.Context, Account, string) (Calendar, error) {
 	return Calendar{}, unsupported("reading a calendar")
 }
 
 // CreateCalendar implements Provider.
-func (UnimplementedProvider) CreateCalendar(context.Context, Account, CalendarChange) (Calendar, error) {
+func (UnimplementedCalendar) CreateCalendar(context.Context, Account, CalendarChange) (Calendar, error) {
 	return Calendar{}, unsupported("creating a calendar")
 }
 
 // UpdateCalendar implements Provider.
-func (UnimplementedProvider) UpdateCalendar(context.Context, Account, string, CalendarChange) (Calendar, error) {
+func (UnimplementedCalendar) UpdateCalendar(context.Context, Account, string, CalendarChange) (Calendar, error) {
 	return Calendar{}, unsupported("updating a calendar")
 }
 
 // ListEventRange implements Provider.
-func (UnimplementedProvider) ListEventRange(context.Context, Account, RangeRequest) (EventPage, error) {
+func (UnimplementedCalendar) ListEventRange(context.Context, Account, RangeRequest) (EventPage, error) {
 	return EventPage{}, unsupported("listing events")
 }
 
 // GetEvent implements Provider.
-func (UnimplementedProvider) GetEvent(context.Context, Account, string, string) (Event, error) {
+func (UnimplementedCalendar) GetEvent(context.Context, Account, string, string) (Event, error) {
 	return Event{}, unsupported("reading an event")
 }
 
 // CreateEvent implements Provider.
-func (UnimplementedProvider) CreateEvent(context.Context, Account, string, EventChange) (Event, error) {
+func (UnimplementedCalendar) CreateEvent(context.Context, Account, string, EventChange) (Event, error) {
 	return Event{}, unsupported("creating an event")
 }
 
 // UpdateEvent implements Provider.
-func (UnimplementedProvider) UpdateEvent(context.Context, Account, string, string, EventChange, string) (Event, error) {
+func (UnimplementedCalendar) UpdateEvent(context.Context, Account, string, string, EventChange, string) (Event, error) {
 	return Event{}, unsupported("updating an event")
 }
 
 // DeleteEvent implements Provider.
-func (UnimplementedProvider) DeleteEvent(context.Context, Account, string, string, string) error {
+func (UnimplementedCalendar) DeleteEvent(context.Context, Account, string, string, string) error {
 	return unsupported("deleting an event")
 }
 
 // RespondEvent implements Provider.
-func (UnimplementedProvider) RespondEvent(context.Context, Account, string, string, ResponseRequest) error {
+func (UnimplementedCalendar) RespondEvent(context.Context, Account, string, string, ResponseRequest) error {
 	return unsupported("answering an invitation")
 }
 
 // FreeBusy implements Provider.
-func (UnimplementedProvider) FreeBusy(context.Context, Account, FreeBusyRequest) ([]FreeBusySchedule, error) {
+func (UnimplementedCalendar) FreeBusy(context.Context, Account, FreeBusyRequest) ([]FreeBusySchedule, error) {
 	return nil, unsupported("free/busy")
 }
 
 // CalendarDeltaStart implements Provider.
-func (UnimplementedProvider) CalendarDeltaStart(context.Context, Account, SyncOptions) (string, error) {
+func (UnimplementedCalendar) CalendarDeltaStart(context.Context, Account, SyncOptions) (string, error) {
 	return "", unsupported("calendar sync")
 }
 
 // CalendarDeltaChanges implements Provider.
-func (UnimplementedProvider) CalendarDeltaChanges(context.Context, Account, DeltaRequest) (DeltaPage, error) {
+func (UnimplementedCalendar) CalendarDeltaChanges(context.Context, Account, DeltaRequest) (DeltaPage, error) {
 	return DeltaPage{}, unsupported("calendar sync")
 }
