@@ -217,7 +217,9 @@ func TestEventChangeValidate(t *testing.T) {
 		}, "end"},
 		{"unknown zone", func(c *EventChange) { c.Start.TimeZone = "Atlantis/Central" }, "start.timezone"},
 		{"year 10000", func(c *EventChange) { c.Start.DateTime = ptr(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)) }, "start.dateTime"},
-		{"bad rrule", func(c *EventChange) { c.Recurrence = &Recurrence{ICal: &ICalRecurrence{Rules: []string{"RRULE:FREQ=NEVER"}}} }, "recurrence.ical.rules"},
+		{"bad rrule", func(c *EventChange) {
+			c.Recurrence = &Recurrence{ICal: &ICalRecurrence{Rules: []string{"RRULE:FREQ=NEVER"}}}
+		}, "recurrence.ical.rules"},
 		{"bad attendee", func(c *EventChange) {
 			c.MeetingInfo = &MeetingInfo{Attendees: []Attendee{{EmailAddress: EmailAddress{Address: "Bob <bob@example.com>"}}}}
 		}, "meetingInfo.attendees.emailAddress.address"},
