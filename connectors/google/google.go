@@ -34,6 +34,12 @@ const (
 	DefaultUserInfoURL = "https://openidconnect.googleapis.com/v1/userinfo"
 	DefaultRevokeURL   = "https://oauth2.googleapis.com/revoke"
 	DefaultAPIBaseURL  = "https://www.googleapis.com"
+	// The root URLs of the Calendar, People and Tasks APIs, as their
+	// discovery documents name them (rootUrl); the connector appends the
+	// API's paths: calendar/v3/..., v1/people/..., tasks/v1/....
+	DefaultCalendarBaseURL = "https://www.googleapis.com"
+	DefaultPeopleBaseURL   = "https://people.googleapis.com"
+	DefaultTasksBaseURL    = "https://tasks.googleapis.com"
 )
 
 // Config configures the Google connector.
@@ -83,6 +89,14 @@ type Endpoints struct {
 	UserInfoURL string // OpenID Connect userinfo; default DefaultUserInfoURL
 	RevokeURL   string // token revocation; default DefaultRevokeURL
 	APIBaseURL  string // Google APIs, without trailing slash; default DefaultAPIBaseURL
+	// CalendarBaseURL, PeopleBaseURL and TasksBaseURL are the root URLs
+	// (scheme and host, no API path) of the Calendar API (requests go to
+	// CalendarBaseURL + "/calendar/v3/..."), the People API
+	// ("/v1/people/...") and the Tasks API ("/tasks/v1/..."). Defaults
+	// DefaultCalendarBaseURL, DefaultPeopleBaseURL, DefaultTasksBaseURL.
+	CalendarBaseURL string
+	PeopleBaseURL   string
+	TasksBaseURL    string
 }
 
 // Connector is the connectors.Connector for Google accounts (Gmail,
@@ -159,6 +173,7 @@ func New(_ context.Context, cfg Config) (*Connector, error) {
 	c.ep = Endpoints{
 		AuthURL: DefaultAuthURL, TokenURL: DefaultTokenURL, Issuer: DefaultIssuer, JWKSURL: DefaultJWKSURL,
 		UserInfoURL: DefaultUserInfoURL, RevokeURL: DefaultRevokeURL, APIBaseURL: DefaultAPIBaseURL,
+		CalendarBaseURL: DefaultCalendarBaseURL, PeopleBaseURL: DefaultPeopleBaseURL, TasksBaseURL: DefaultTasksBaseURL,
 	}
 	if e := cfg.Endpoints; e != nil {
 		for _, f := range []struct {
@@ -167,17 +182,21 @@ func New(_ context.Context, cfg Config) (*Connector, error) {
 		}{
 			{&c.ep.AuthURL, e.AuthURL}, {&c.ep.TokenURL, e.TokenURL}, {&c.ep.Issuer, e.Issuer},
 			{&c.ep.JWKSURL, e.JWKSURL}, {&c.ep.UserInfoURL, e.UserInfoURL}, {&c.ep.RevokeURL, e.RevokeURL},
-			{&c.ep.APIBaseURL, e.APIBaseURL},
+			{&c.ep.APIBaseURL, e.APIBaseURL}, {&c.ep.CalendarBaseURL, e.CalendarBaseURL},
+			{&c.ep.PeopleBaseURL, e.PeopleBaseURL}, {&c.ep.TasksBaseURL, e.TasksBaseURL},
 		} {
 			if f.v != "" {
 				*f.dst = f.v
 			}
 		}
 	}
-	c.ep.APIBaseURL = strings.TrimRight(c.ep.APIBaseURL, "/")
+	for _, u := range []*string{&c.ep.APIBaseURL, &c.ep.CalendarBaseURL, &c.ep.PeopleBaseURL, &c.ep.TasksBaseURL} {
+		*u = strings.TrimRight(*u, "/")
+	}
 	for _, e := range []struct{ name, url string }{
 		{"AuthURL", c.ep.AuthURL}, {"TokenURL", c.ep.TokenURL}, {"Issuer", c.ep.Issuer}, {"JWKSURL", c.ep.JWKSURL},
 		{"UserInfoURL", c.ep.UserInfoURL}, {"RevokeURL", c.ep.RevokeURL}, {"APIBaseURL", c.ep.APIBaseURL},
+		{"CalendarBaseURL", c.ep.CalendarBaseURL}, {"PeopleBaseURL", c.ep.PeopleBaseURL}, {"TasksBaseURL", c.ep.TasksBaseURL},
 	} {
 		if err := endpoint.Check("google", "Endpoints."+e.name, e.url); err != nil {
 			return nil, err

@@ -241,6 +241,7 @@ func (s *Server) Endpoints() *google.Endpoints {
 	return &google.Endpoints{
 		AuthURL: s.AuthURL(), TokenURL: s.TokenURL(), Issuer: s.Issuer(), JWKSURL: s.JWKSURL(),
 		UserInfoURL: s.UserInfoURL(), RevokeURL: s.RevokeURL(), APIBaseURL: s.APIBaseURL(),
+		CalendarBaseURL: s.URL(), PeopleBaseURL: s.URL(), TasksBaseURL: s.URL(),
 	}
 }
 
