@@ -143,7 +143,7 @@ func (b *contactBook) folderID(idOrName string) string {
 func (b *contactBook) touch(c *Contact, now time.Time) {
 	c.seq = b.log.next()
 	c.LastModifiedDateTime = now.UTC().Truncate(time.Second)
-	c.ChangeKey = changeKeyOf(c.ID, c.seq)
+	c.ChangeKey = pimChangeKey(c.ID, c.seq)
 }
 
 // sorted returns the contacts in creation order.
@@ -157,7 +157,7 @@ func (b *contactBook) sorted() []*Contact {
 }
 
 // contacts returns the contacts part registered by contactRoutes.
-func (s *Server) contacts() *contactStore { return partOf[contactStore](s, "/v1.0/me/contacts") }
+func (s *Server) contacts() *contactStore { return pimPartOf[contactStore](s, "/v1.0/me/contacts") }
 
 // SeedContact stores a contact of the user oid and returns it with its id,
 // folder, timestamps and change key filled in.
@@ -309,58 +309,58 @@ var contactFields = []pimField[Contact]{
 	{name: "createdDateTime", get: func(c *Contact) any { return c.CreatedDateTime.UTC().Format(time.RFC3339) }},
 	{name: "lastModifiedDateTime", get: func(c *Contact) any { return c.LastModifiedDateTime.UTC().Format(time.RFC3339) }},
 	{name: "changeKey", get: func(c *Contact) any { return c.ChangeKey }},
-	stringsField("categories", func(c *Contact) *[]string { return &c.Categories }),
+	pimStrings("categories", func(c *Contact) *[]string { return &c.Categories }),
 	{name: "parentFolderId", get: func(c *Contact) any { return c.ParentFolderID }},
 	{name: "birthday", get: func(c *Contact) any {
 		if c.Birthday.IsZero() {
 			return nil
 		}
 		return c.Birthday.UTC().Format(time.RFC3339)
-	}, set: func(c *Contact, raw json.RawMessage) error { return decodeTimestamp(raw, &c.Birthday) }},
-	stringField("fileAs", func(c *Contact) *string { return &c.FileAs }),
-	stringField("displayName", func(c *Contact) *string { return &c.DisplayName }),
-	stringField("givenName", func(c *Contact) *string { return &c.GivenName }),
-	stringField("initials", func(c *Contact) *string { return &c.Initials }),
-	stringField("middleName", func(c *Contact) *string { return &c.MiddleName }),
-	stringField("nickName", func(c *Contact) *string { return &c.NickName }),
-	stringField("surname", func(c *Contact) *string { return &c.Surname }),
-	stringField("title", func(c *Contact) *string { return &c.Title }),
-	stringField("yomiGivenName", func(c *Contact) *string { return &c.YomiGivenName }),
-	stringField("yomiSurname", func(c *Contact) *string { return &c.YomiSurname }),
-	stringField("yomiCompanyName", func(c *Contact) *string { return &c.YomiCompanyName }),
-	stringField("generation", func(c *Contact) *string { return &c.Generation }),
-	stringsField("imAddresses", func(c *Contact) *[]string { return &c.IMAddresses }),
-	stringField("jobTitle", func(c *Contact) *string { return &c.JobTitle }),
-	stringField("companyName", func(c *Contact) *string { return &c.CompanyName }),
-	stringField("department", func(c *Contact) *string { return &c.Department }),
-	stringField("officeLocation", func(c *Contact) *string { return &c.OfficeLocation }),
-	stringField("profession", func(c *Contact) *string { return &c.Profession }),
-	stringField("businessHomePage", func(c *Contact) *string { return &c.BusinessHomePage }),
-	stringField("assistantName", func(c *Contact) *string { return &c.AssistantName }),
-	stringField("manager", func(c *Contact) *string { return &c.Manager }),
-	stringsField("homePhones", func(c *Contact) *[]string { return &c.HomePhones }),
-	stringField("mobilePhone", func(c *Contact) *string { return &c.MobilePhone }),
-	stringsField("businessPhones", func(c *Contact) *[]string { return &c.BusinessPhones }),
-	stringField("spouseName", func(c *Contact) *string { return &c.SpouseName }),
-	stringField("personalNotes", func(c *Contact) *string { return &c.PersonalNotes }),
-	stringsField("children", func(c *Contact) *[]string { return &c.Children }),
+	}, set: func(c *Contact, raw json.RawMessage) error { return pimDecodeTimestamp(raw, &c.Birthday) }},
+	pimString("fileAs", func(c *Contact) *string { return &c.FileAs }),
+	pimString("displayName", func(c *Contact) *string { return &c.DisplayName }),
+	pimString("givenName", func(c *Contact) *string { return &c.GivenName }),
+	pimString("initials", func(c *Contact) *string { return &c.Initials }),
+	pimString("middleName", func(c *Contact) *string { return &c.MiddleName }),
+	pimString("nickName", func(c *Contact) *string { return &c.NickName }),
+	pimString("surname", func(c *Contact) *string { return &c.Surname }),
+	pimString("title", func(c *Contact) *string { return &c.Title }),
+	pimString("yomiGivenName", func(c *Contact) *string { return &c.YomiGivenName }),
+	pimString("yomiSurname", func(c *Contact) *string { return &c.YomiSurname }),
+	pimString("yomiCompanyName", func(c *Contact) *string { return &c.YomiCompanyName }),
+	pimString("generation", func(c *Contact) *string { return &c.Generation }),
+	pimStrings("imAddresses", func(c *Contact) *[]string { return &c.IMAddresses }),
+	pimString("jobTitle", func(c *Contact) *string { return &c.JobTitle }),
+	pimString("companyName", func(c *Contact) *string { return &c.CompanyName }),
+	pimString("department", func(c *Contact) *string { return &c.Department }),
+	pimString("officeLocation", func(c *Contact) *string { return &c.OfficeLocation }),
+	pimString("profession", func(c *Contact) *string { return &c.Profession }),
+	pimString("businessHomePage", func(c *Contact) *string { return &c.BusinessHomePage }),
+	pimString("assistantName", func(c *Contact) *string { return &c.AssistantName }),
+	pimString("manager", func(c *Contact) *string { return &c.Manager }),
+	pimStrings("homePhones", func(c *Contact) *[]string { return &c.HomePhones }),
+	pimString("mobilePhone", func(c *Contact) *string { return &c.MobilePhone }),
+	pimStrings("businessPhones", func(c *Contact) *[]string { return &c.BusinessPhones }),
+	pimString("spouseName", func(c *Contact) *string { return &c.SpouseName }),
+	pimString("personalNotes", func(c *Contact) *string { return &c.PersonalNotes }),
+	pimStrings("children", func(c *Contact) *[]string { return &c.Children }),
 	{name: "emailAddresses", get: func(c *Contact) any {
 		out := []map[string]any{}
 		for _, e := range c.EmailAddresses {
 			out = append(out, map[string]any{"name": e.Name, "address": e.Address})
 		}
 		return out
-	}, set: func(c *Contact, raw json.RawMessage) error { return decodeEmailAddresses(raw, &c.EmailAddresses) }},
-	addressField("homeAddress", func(c *Contact) *ContactAddress { return &c.HomeAddress }),
-	addressField("businessAddress", func(c *Contact) *ContactAddress { return &c.BusinessAddress }),
-	addressField("otherAddress", func(c *Contact) *ContactAddress { return &c.OtherAddress }),
+	}, set: func(c *Contact, raw json.RawMessage) error { return decodeContactEmails(raw, &c.EmailAddresses) }},
+	contactAddressField("homeAddress", func(c *Contact) *ContactAddress { return &c.HomeAddress }),
+	contactAddressField("businessAddress", func(c *Contact) *ContactAddress { return &c.BusinessAddress }),
+	contactAddressField("otherAddress", func(c *Contact) *ContactAddress { return &c.OtherAddress }),
 }
 
 // contactNavigation are the contact's relationships, which the fake does
 // not store.
 var contactNavigation = []string{"extensions", "singleValueExtendedProperties", "multiValueExtendedProperties", "photo"}
 
-func addressField(name string, p func(*Contact) *ContactAddress) pimField[Contact] {
+func contactAddressField(name string, p func(*Contact) *ContactAddress) pimField[Contact] {
 	return pimField[Contact]{name: name, get: func(c *Contact) any {
 		a := p(c)
 		out := map[string]any{}
@@ -373,10 +373,10 @@ func addressField(name string, p func(*Contact) *ContactAddress) pimField[Contac
 		return out
 	}, set: func(c *Contact, raw json.RawMessage) error {
 		*p(c) = ContactAddress{}
-		if isJSONNull(raw) {
+		if pimIsNull(raw) {
 			return nil
 		}
-		m, err := strictObject(raw, "microsoft.graph.physicalAddress", "street", "city", "state", "countryOrRegion", "postalCode")
+		m, err := pimObject(raw, "microsoft.graph.physicalAddress", "street", "city", "state", "countryOrRegion", "postalCode")
 		if err != nil {
 			return err
 		}
@@ -384,7 +384,7 @@ func addressField(name string, p func(*Contact) *ContactAddress) pimField[Contac
 		for k, dst := range map[string]*string{"street": &a.Street, "city": &a.City, "state": &a.State,
 			"countryOrRegion": &a.CountryOrRegion, "postalCode": &a.PostalCode} {
 			if v, ok := m[k]; ok {
-				if err := decodeString(v, dst); err != nil {
+				if err := pimDecodeString(v, dst); err != nil {
 					return err
 				}
 			}
@@ -393,25 +393,25 @@ func addressField(name string, p func(*Contact) *ContactAddress) pimField[Contac
 	}}
 }
 
-func decodeEmailAddresses(raw json.RawMessage, dst *[]Recipient) error {
+func decodeContactEmails(raw json.RawMessage, dst *[]Recipient) error {
 	*dst = nil
-	if isJSONNull(raw) {
+	if pimIsNull(raw) {
 		return nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return typeMismatch(raw, "Collection(microsoft.graph.emailAddress)")
+		return pimTypeMismatch(raw, "Collection(microsoft.graph.emailAddress)")
 	}
 	for _, it := range items {
-		m, err := strictObject(it, "microsoft.graph.emailAddress", "name", "address")
+		m, err := pimObject(it, "microsoft.graph.emailAddress", "name", "address")
 		if err != nil {
 			return err
 		}
 		var e Recipient
-		if err := decodeString(m["name"], &e.Name); err != nil {
+		if err := pimDecodeString(m["name"], &e.Name); err != nil {
 			return err
 		}
-		if err := decodeString(m["address"], &e.Address); err != nil {
+		if err := pimDecodeString(m["address"], &e.Address); err != nil {
 			return err
 		}
 		*dst = append(*dst, e)
@@ -451,13 +451,7 @@ const contactType = "microsoft.graph.contact"
 // contactJSON renders a contact with the selected properties (all when
 // sel is empty); id and @odata.etag always.
 func contactJSON(c *Contact, sel []string) map[string]any {
-	out := map[string]any{"@odata.etag": etagOf(c.ChangeKey)}
-	for _, f := range contactFields {
-		if len(sel) == 0 || f.name == "id" || slices.Contains(sel, f.name) {
-			out[f.name] = f.get(c)
-		}
-	}
-	return out
+	return pimRender(c, contactFields, sel, c.ChangeKey)
 }
 
 // contactFolderParam resolves the {fid} of the request in b, answering 404
@@ -470,7 +464,7 @@ func contactFolderParam(w http.ResponseWriter, r *http.Request, b *contactBook) 
 	if id := b.folderID(fid); id != "" {
 		return id, true
 	}
-	writeNotFound(w, r)
+	pimNotFound(w, r)
 	return "", false
 }
 
@@ -482,11 +476,11 @@ func (s *Server) handleListContacts(st *contactStore, w http.ResponseWriter, r *
 		return
 	}
 	q := r.URL.Query()
-	sel, ok := selectFields(w, r, q.Get("$select"), contactFields, contactType)
+	sel, ok := pimSelect(w, r, q.Get("$select"), contactFields, contactType)
 	if !ok {
 		return
 	}
-	page, ok := pageParams(w, r)
+	page, ok := pimPageParams(w, r)
 	if !ok {
 		return
 	}
@@ -495,7 +489,7 @@ func (s *Server) handleListContacts(st *contactStore, w http.ResponseWriter, r *
 		WriteError(w, r, http.StatusBadRequest, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.")
 		return
 	}
-	less, ok := orderBy(w, r, q.Get("$orderby"), contactFields, contactType)
+	less, ok := pimOrderBy(w, r, q.Get("$orderby"), contactFields, contactType)
 	if !ok {
 		return
 	}
@@ -520,7 +514,7 @@ func (s *Server) handleListContacts(st *contactStore, w http.ResponseWriter, r *
 		items = append(items, contactJSON(hits[i], sel))
 	}
 	st.mu.Unlock()
-	s.writeCollection(w, r, "users('"+c.User.ObjectID+"')/contacts", items, page, len(hits))
+	s.pimWriteCollection(w, r, "users('"+c.User.ObjectID+"')/contacts", items, page, len(hits))
 }
 
 // handleGetContact is GET /me/contacts/{id} with $select.
@@ -529,7 +523,7 @@ func (s *Server) handleGetContact(st *contactStore, w http.ResponseWriter, r *ht
 	if !ok {
 		return
 	}
-	sel, ok := selectFields(w, r, r.URL.Query().Get("$select"), contactFields, contactType)
+	sel, ok := pimSelect(w, r, r.URL.Query().Get("$select"), contactFields, contactType)
 	if !ok {
 		return
 	}
@@ -542,7 +536,7 @@ func (s *Server) handleGetContact(st *contactStore, w http.ResponseWriter, r *ht
 	}
 	st.mu.Unlock()
 	if out == nil {
-		writeNotFound(w, r)
+		pimNotFound(w, r)
 		return
 	}
 	writeGraphJSON(w, r, http.StatusOK, out)
@@ -555,12 +549,12 @@ func (s *Server) handleCreateContact(st *contactStore, w http.ResponseWriter, r 
 	if !ok {
 		return
 	}
-	body, ok := readBody(w, r, contactFields, contactNavigation, contactType)
+	body, ok := pimReadBody(w, r, contactFields, contactNavigation, contactType)
 	if !ok {
 		return
 	}
 	var ct Contact
-	if err := applyFields(&ct, body, contactFields); err != nil {
+	if err := pimApply(&ct, body, contactFields); err != nil {
 		WriteError(w, r, http.StatusBadRequest, "RequestBodyRead", err.Error())
 		return
 	}
@@ -589,7 +583,7 @@ func (s *Server) handlePatchContact(st *contactStore, w http.ResponseWriter, r *
 	if !ok {
 		return
 	}
-	body, ok := readBody(w, r, contactFields, contactNavigation, contactType)
+	body, ok := pimReadBody(w, r, contactFields, contactNavigation, contactType)
 	if !ok {
 		return
 	}
@@ -599,14 +593,14 @@ func (s *Server) handlePatchContact(st *contactStore, w http.ResponseWriter, r *
 	ct := b.contacts[r.PathValue("id")]
 	switch {
 	case ct == nil:
-		writeNotFound(w, r)
+		pimNotFound(w, r)
 		return
-	case !ifMatch(r, ct.ChangeKey):
-		writeConflict(w, r)
+	case !pimIfMatch(r, ct.ChangeKey):
+		pimConflict(w, r)
 		return
 	}
 	cp := cloneContact(*ct)
-	if err := applyFields(&cp, body, contactFields); err != nil {
+	if err := pimApply(&cp, body, contactFields); err != nil {
 		WriteError(w, r, http.StatusBadRequest, "RequestBodyRead", err.Error())
 		return
 	}
@@ -630,9 +624,9 @@ func (s *Server) handleDeleteContact(st *contactStore, w http.ResponseWriter, r 
 	ct := b.contacts[r.PathValue("id")]
 	switch {
 	case ct == nil:
-		writeNotFound(w, r)
-	case !ifMatch(r, ct.ChangeKey):
-		writeConflict(w, r)
+		pimNotFound(w, r)
+	case !pimIfMatch(r, ct.ChangeKey):
+		pimConflict(w, r)
 	default:
 		delete(b.contacts, ct.ID)
 		b.log.remove(ct.ID, ct.ParentFolderID)
@@ -655,7 +649,7 @@ func (s *Server) handleListContactFolders(st *contactStore, w http.ResponseWrite
 	if !ok {
 		return
 	}
-	page, ok := pageParams(w, r)
+	page, ok := pimPageParams(w, r)
 	if !ok {
 		return
 	}
@@ -667,7 +661,7 @@ func (s *Server) handleListContactFolders(st *contactStore, w http.ResponseWrite
 	}
 	n := len(b.folders)
 	st.mu.Unlock()
-	s.writeCollection(w, r, "users('"+c.User.ObjectID+"')/contactFolders", items, page, n)
+	s.pimWriteCollection(w, r, "users('"+c.User.ObjectID+"')/contactFolders", items, page, n)
 }
 
 // handleGetContactFolder is GET /me/contactFolders/{id or "contacts"}.
@@ -692,7 +686,7 @@ func (s *Server) handleGetContactFolder(st *contactStore, w http.ResponseWriter,
 	}
 	st.mu.Unlock()
 	if out == nil {
-		writeNotFound(w, r)
+		pimNotFound(w, r)
 		return
 	}
 	writeGraphJSON(w, r, http.StatusOK, out)
@@ -707,14 +701,14 @@ func (s *Server) handleCreateContactFolder(st *contactStore, w http.ResponseWrit
 	}
 	var name string
 	folderFields := []pimField[string]{
-		stringField("displayName", func(p *string) *string { return p }),
+		pimString("displayName", func(p *string) *string { return p }),
 		{name: "id"}, {name: "parentFolderId"},
 	}
-	body, ok := readBody(w, r, folderFields, []string{"childFolders", "contacts"}, "microsoft.graph.contactFolder")
+	body, ok := pimReadBody(w, r, folderFields, []string{"childFolders", "contacts"}, "microsoft.graph.contactFolder")
 	if !ok {
 		return
 	}
-	if err := applyFields(&name, body, folderFields); err != nil || strings.TrimSpace(name) == "" {
+	if err := pimApply(&name, body, folderFields); err != nil || strings.TrimSpace(name) == "" {
 		WriteError(w, r, http.StatusBadRequest, "ErrorInvalidRequest", "The folder displayName is required.")
 		return
 	}
@@ -744,13 +738,13 @@ func (s *Server) handleContactDelta(st *contactStore, w http.ResponseWriter, r *
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	b := st.bookLocked(oid)
-	s.serveDelta(w, r, st.deltas, oid, "Collection(contact)", pimDeltaSource{
+	s.pimServeDelta(w, r, st.deltas, oid, "Collection(contact)", pimDeltaSource{
 		start: func() (*pimDeltaRound, bool) {
 			folder, ok := contactFolderParam(w, r, b)
 			if !ok {
 				return nil, false
 			}
-			sel, ok := selectFields(w, r, r.URL.Query().Get("$select"), contactFields, contactType)
+			sel, ok := pimSelect(w, r, r.URL.Query().Get("$select"), contactFields, contactType)
 			if !ok {
 				return nil, false
 			}
@@ -776,8 +770,7 @@ func (s *Server) handleContactDelta(st *contactStore, w http.ResponseWriter, r *
 			}
 			for _, id := range b.log.removedSince(prev.scope, prev.seq) {
 				if cur := b.contacts[id]; cur == nil || cur.ParentFolderID != prev.scope {
-					rd.items = append(rd.items, map[string]any{"@odata.type": "#" + contactType, "id": id,
-						"@removed": map[string]any{"reason": "deleted"}})
+					rd.items = append(rd.items, pimRemoved(contactType, id))
 				}
 			}
 			return rd
@@ -810,7 +803,7 @@ func contactFilter(f string) (func(*Contact) bool, error) {
 			})
 			continue
 		}
-		p, err := fieldPredicate(clause, contactFields, "createdDateTime", "lastModifiedDateTime")
+		p, err := pimPredicate(clause, contactFields, "createdDateTime", "lastModifiedDateTime")
 		if err != nil {
 			return nil, err
 		}
@@ -830,7 +823,7 @@ func contactFilter(f string) (func(*Contact) bool, error) {
 
 // pimRoute is a route of the contacts or To Do part. It carries the part's
 // store: the Server has no field for it, and its seeding methods find it
-// through the route table (partOf).
+// through the route table (pimPartOf).
 type pimRoute[T any] struct {
 	part  *T
 	serve http.HandlerFunc
@@ -839,8 +832,8 @@ type pimRoute[T any] struct {
 // ServeHTTP serves the route.
 func (h pimRoute[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve(w, r) }
 
-// partOf returns the store of the part whose GET route serves path.
-func partOf[T any](s *Server, path string) *T {
+// pimPartOf returns the store of the part whose GET route serves path.
+func pimPartOf[T any](s *Server, path string) *T {
 	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}})
 	rt, ok := h.(pimRoute[T])
 	if !ok {
@@ -857,25 +850,25 @@ type pimField[T any] struct {
 	set  func(*T, json.RawMessage) error
 }
 
-func stringField[T any](name string, p func(*T) *string) pimField[T] {
+func pimString[T any](name string, p func(*T) *string) pimField[T] {
 	return pimField[T]{name: name, get: func(v *T) any { return nilIfEmpty(*p(v)) },
-		set: func(v *T, raw json.RawMessage) error { return decodeString(raw, p(v)) }}
+		set: func(v *T, raw json.RawMessage) error { return pimDecodeString(raw, p(v)) }}
 }
 
-func stringsField[T any](name string, p func(*T) *[]string) pimField[T] {
+func pimStrings[T any](name string, p func(*T) *[]string) pimField[T] {
 	return pimField[T]{name: name, get: func(v *T) any { return append([]string{}, *p(v)...) },
 		set: func(v *T, raw json.RawMessage) error {
 			*p(v) = nil
-			if isJSONNull(raw) {
+			if pimIsNull(raw) {
 				return nil
 			}
 			var items []json.RawMessage
 			if err := json.Unmarshal(raw, &items); err != nil {
-				return typeMismatch(raw, "Collection(Edm.String)")
+				return pimTypeMismatch(raw, "Collection(Edm.String)")
 			}
 			for _, it := range items {
 				var s string
-				if err := decodeString(it, &s); err != nil {
+				if err := pimDecodeString(it, &s); err != nil {
 					return err
 				}
 				*p(v) = append(*p(v), s)
@@ -884,9 +877,9 @@ func stringsField[T any](name string, p func(*T) *[]string) pimField[T] {
 		}}
 }
 
-func isJSONNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
+func pimIsNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
 
-func typeMismatch(raw json.RawMessage, edmType string) error {
+func pimTypeMismatch(raw json.RawMessage, edmType string) error {
 	lit := strings.TrimSpace(string(raw))
 	if len(lit) > 40 {
 		lit = lit[:40] + "..."
@@ -894,65 +887,65 @@ func typeMismatch(raw json.RawMessage, edmType string) error {
 	return fmt.Errorf("Cannot convert the literal '%s' to the expected type '%s'.", lit, edmType)
 }
 
-func decodeString(raw json.RawMessage, dst *string) error {
+func pimDecodeString(raw json.RawMessage, dst *string) error {
 	*dst = ""
-	if raw == nil || isJSONNull(raw) {
+	if raw == nil || pimIsNull(raw) {
 		return nil
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
-		return typeMismatch(raw, "Edm.String")
+		return pimTypeMismatch(raw, "Edm.String")
 	}
 	return nil
 }
 
-func decodeBool(raw json.RawMessage, dst *bool) error {
+func pimDecodeBool(raw json.RawMessage, dst *bool) error {
 	*dst = false
-	if isJSONNull(raw) {
+	if pimIsNull(raw) {
 		return nil
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
-		return typeMismatch(raw, "Edm.Boolean")
+		return pimTypeMismatch(raw, "Edm.Boolean")
 	}
 	return nil
 }
 
-func decodeTimestamp(raw json.RawMessage, dst *time.Time) error {
+func pimDecodeTimestamp(raw json.RawMessage, dst *time.Time) error {
 	*dst = time.Time{}
 	var s string
-	if err := decodeString(raw, &s); err != nil || s == "" {
+	if err := pimDecodeString(raw, &s); err != nil || s == "" {
 		return err
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return typeMismatch(raw, "Edm.DateTimeOffset")
+		return pimTypeMismatch(raw, "Edm.DateTimeOffset")
 	}
 	*dst = t.UTC()
 	return nil
 }
 
-// strictObject decodes a complex value, refusing properties its type does
+// pimObject decodes a complex value, refusing properties its type does
 // not have (annotations such as @odata.type pass).
-func strictObject(raw json.RawMessage, typeName string, props ...string) (map[string]json.RawMessage, error) {
+func pimObject(raw json.RawMessage, typeName string, props ...string) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, typeMismatch(raw, typeName)
+		return nil, pimTypeMismatch(raw, typeName)
 	}
 	for k := range m {
 		if !strings.HasPrefix(k, "@") && !slices.Contains(props, k) {
-			return nil, unknownProperty(k, typeName)
+			return nil, pimUnknownProperty(k, typeName)
 		}
 	}
 	return m, nil
 }
 
-func unknownProperty(name, typeName string) error {
+func pimUnknownProperty(name, typeName string) error {
 	return fmt.Errorf("The property '%s' does not exist on type '%s'. Make sure to only use property names that are defined by the type or mark the type as open type.", name, typeName)
 }
 
-// readBody reads a POST or PATCH body, answering 400 RequestBodyRead for a
+// pimReadBody reads a POST or PATCH body, answering 400 RequestBodyRead for a
 // property the type does not have, and 400 for a relationship the fake
 // does not store.
-func readBody[T any](w http.ResponseWriter, r *http.Request, fields []pimField[T], navigation []string, typeName string) (map[string]json.RawMessage, bool) {
+func pimReadBody[T any](w http.ResponseWriter, r *http.Request, fields []pimField[T], navigation []string, typeName string) (map[string]json.RawMessage, bool) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil || len(strings.TrimSpace(string(raw))) == 0 {
 		WriteError(w, r, http.StatusBadRequest, "BadRequest", "Empty Payload. JSON content expected.")
@@ -971,16 +964,16 @@ func readBody[T any](w http.ResponseWriter, r *http.Request, fields []pimField[T
 			WriteError(w, r, http.StatusBadRequest, "BadRequest", "graphtest: the fake does not store the relationship '"+k+"' of '"+typeName+"'.")
 			return nil, false
 		default:
-			WriteError(w, r, http.StatusBadRequest, "RequestBodyRead", unknownProperty(k, typeName).Error())
+			WriteError(w, r, http.StatusBadRequest, "RequestBodyRead", pimUnknownProperty(k, typeName).Error())
 			return nil, false
 		}
 	}
 	return m, true
 }
 
-// applyFields sets the writable properties named in body on v, in the
+// pimApply sets the writable properties named in body on v, in the
 // fields' order; read-only ones are ignored.
-func applyFields[T any](v *T, body map[string]json.RawMessage, fields []pimField[T]) error {
+func pimApply[T any](v *T, body map[string]json.RawMessage, fields []pimField[T]) error {
 	for _, f := range fields {
 		if raw, ok := body[f.name]; ok && f.set != nil {
 			if err := f.set(v, raw); err != nil {
@@ -991,8 +984,8 @@ func applyFields[T any](v *T, body map[string]json.RawMessage, fields []pimField
 	return nil
 }
 
-// selectFields parses $select against the fields of a type.
-func selectFields[T any](w http.ResponseWriter, r *http.Request, v string, fields []pimField[T], typeName string) ([]string, bool) {
+// pimSelect parses $select against the fields of a type.
+func pimSelect[T any](w http.ResponseWriter, r *http.Request, v string, fields []pimField[T], typeName string) ([]string, bool) {
 	if v == "" {
 		return nil, true
 	}
@@ -1009,9 +1002,9 @@ func selectFields[T any](w http.ResponseWriter, r *http.Request, v string, field
 	return out, true
 }
 
-// orderBy parses "$orderby=prop [asc|desc], ..." on properties that render
+// pimOrderBy parses "$orderby=prop [asc|desc], ..." on properties that render
 // as strings or timestamps; nil less keeps the default order.
-func orderBy[T any](w http.ResponseWriter, r *http.Request, v string, fields []pimField[T], typeName string) (func(a, b *T) bool, bool) {
+func pimOrderBy[T any](w http.ResponseWriter, r *http.Request, v string, fields []pimField[T], typeName string) (func(a, b *T) bool, bool) {
 	if strings.TrimSpace(v) == "" {
 		return nil, true
 	}
@@ -1046,10 +1039,10 @@ func orderBy[T any](w http.ResponseWriter, r *http.Request, v string, fields []p
 	}, true
 }
 
-// fieldPredicate parses one $filter clause: "prop eq|ne 'v'",
+// pimPredicate parses one $filter clause: "prop eq|ne 'v'",
 // "startswith(prop,'v')", "contains(prop,'v')" on string properties, or
 // "prop ge|gt|le|lt <timestamp>" on the named timestamp properties.
-func fieldPredicate[T any](clause string, fields []pimField[T], timestamps ...string) (func(*T) bool, error) {
+func pimPredicate[T any](clause string, fields []pimField[T], timestamps ...string) (func(*T) bool, error) {
 	find := func(name string) (pimField[T], bool) {
 		i := slices.IndexFunc(fields, func(f pimField[T]) bool { return f.name == name })
 		if i < 0 {
@@ -1125,11 +1118,11 @@ func fieldPredicate[T any](clause string, fields []pimField[T], timestamps ...st
 	return nil, fmt.Errorf("unsupported operator in %q", clause)
 }
 
-// pageWindow is the $top/$skip window of a collection request.
-type pageWindow struct{ top, skip int }
+// pimPage is the $top/$skip window of a collection request.
+type pimPage struct{ top, skip int }
 
 // of returns the indexes of a collection of n items the window covers.
-func (p pageWindow) of(n int) []int {
+func (p pimPage) of(n int) []int {
 	var out []int
 	for i := p.skip; i < n && i < p.skip+p.top; i++ {
 		out = append(out, i)
@@ -1137,10 +1130,10 @@ func (p pageWindow) of(n int) []int {
 	return out
 }
 
-// pageParams reads $top (1..1000, default 10) and $skip.
-func pageParams(w http.ResponseWriter, r *http.Request) (pageWindow, bool) {
+// pimPageParams reads $top (1..1000, default 10) and $skip.
+func pimPageParams(w http.ResponseWriter, r *http.Request) (pimPage, bool) {
 	q := r.URL.Query()
-	p := pageWindow{top: 10}
+	p := pimPage{top: 10}
 	if v := q.Get("$top"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -1160,9 +1153,9 @@ func pageParams(w http.ResponseWriter, r *http.Request) (pageWindow, bool) {
 	return p, true
 }
 
-// writeCollection writes {"@odata.context", "value", "@odata.nextLink"}
+// pimWriteCollection writes {"@odata.context", "value", "@odata.nextLink"}
 // for a window of a collection of n items.
-func (s *Server) writeCollection(w http.ResponseWriter, r *http.Request, context string, items []map[string]any, p pageWindow, n int) {
+func (s *Server) pimWriteCollection(w http.ResponseWriter, r *http.Request, context string, items []map[string]any, p pimPage, n int) {
 	if items == nil {
 		items = []map[string]any{}
 	}
@@ -1176,27 +1169,27 @@ func (s *Server) writeCollection(w http.ResponseWriter, r *http.Request, context
 	writeGraphJSON(w, r, http.StatusOK, out)
 }
 
-func writeNotFound(w http.ResponseWriter, r *http.Request) {
+func pimNotFound(w http.ResponseWriter, r *http.Request) {
 	WriteError(w, r, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 }
 
-// writeConflict answers a failed If-Match as Exchange does.
-func writeConflict(w http.ResponseWriter, r *http.Request) {
+// pimConflict answers a failed If-Match as Exchange does.
+func pimConflict(w http.ResponseWriter, r *http.Request) {
 	WriteError(w, r, http.StatusPreconditionFailed, "ErrorIrresolvableConflict",
 		"The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.")
 }
 
-// changeKeyOf makes an Exchange-like change key for a version of an item.
-func changeKeyOf(id string, seq int64) string {
+// pimChangeKey makes an Exchange-like change key for a version of an item.
+func pimChangeKey(id string, seq int64) string {
 	sum := sha256.Sum256([]byte(id + "\x00" + strconv.FormatInt(seq, 10)))
 	return "EQAAABYAAAD" + base64.StdEncoding.EncodeToString(sum[:15])
 }
 
-func etagOf(changeKey string) string { return `W/"` + changeKey + `"` }
+func pimETag(changeKey string) string { return `W/"` + changeKey + `"` }
 
-// ifMatch reports whether the request's If-Match (absent, "*", or a list
+// pimIfMatch reports whether the request's If-Match (absent, "*", or a list
 // of etags) admits the item's current change key.
-func ifMatch(r *http.Request, changeKey string) bool {
+func pimIfMatch(r *http.Request, changeKey string) bool {
 	v := strings.TrimSpace(r.Header.Get("If-Match"))
 	if v == "" || v == "*" {
 		return true
@@ -1262,12 +1255,12 @@ type pimDeltaSource struct {
 	since func(prev *pimDeltaRound) *pimDeltaRound
 }
 
-// serveDelta answers a delta request: an initial round, a $skiptoken page
+// pimServeDelta answers a delta request: an initial round, a $skiptoken page
 // or a $deltatoken round, in pages of Prefer: odata.maxpagesize or $top
 // (default 10), with @odata.nextLink or @odata.deltaLink. Unknown, expired
 // or another user's tokens answer 410 SyncStateNotFound. The caller holds
 // the part's lock.
-func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, tokens map[string]*pimDeltaRound, oid, context string, src pimDeltaSource) {
+func (s *Server) pimServeDelta(w http.ResponseWriter, r *http.Request, tokens map[string]*pimDeltaRound, oid, context string, src pimDeltaSource) {
 	q := r.URL.Query()
 	size, preferred := maxPageSize(r), maxPageSize(r) > 0
 	if n, err := strconv.Atoi(q.Get("$top")); !preferred && err == nil && n > 0 {

@@ -456,6 +456,7 @@ func (s *Server) routes() {
 	s.mailRoutes()
 	s.calendarRoutes()
 	s.contactRoutes()
+	s.todoRoutes()
 }
 
 func randomID() string {
