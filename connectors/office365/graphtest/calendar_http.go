@@ -576,7 +576,8 @@ func applyRecurrenceInput(e *Event, raw json.RawMessage) *graphErr {
 	if err := json.Unmarshal(raw, &jr); err != nil {
 		return badJSON()
 	}
-	if jr.Pattern == nil || jr.Range == nil {
+	if jr.Pattern == nil || jr.Range == nil || jr.Pattern.Interval < 1 {
+		// interval is required in requests; seeded series default it to 1.
 		return validationFailure()
 	}
 	p, rg := jr.Pattern, jr.Range
