@@ -656,3 +656,99 @@ func TestCalendar_isolationAndScopes(t *testing.T) {
 		t.Errorf("SeedEvent for an unknown user = %+v", ev2)
 	}
 }
+
+func TestCalendarView_recurrencePatterns(t *testing.T) {
+	t.Parallel()
+	london := mustZone(t, "Europe/London")
+	utc := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name    string
+		start   time.Time
+		zone    string
+		pattern graphtest.RecurrencePattern
+		rng     graphtest.RecurrenceRange
+		want    []string // UTC starts, "2006-01-02T15:04"
+	}{
+		{"daily every other day until an end date", utc(2026, 1, 1), "UTC",
+			graphtest.RecurrencePattern{Type: "daily", Interval: 2},
+			graphtest.RecurrenceRange{Type: "endDate", StartDate: "2026-01-01", EndDate: "2026-01-07"},
+			[]string{"2026-01-01T09:00", "2026-01-03T09:00", "2026-01-05T09:00", "2026-01-07T09:00"}},
+		{"weekly every other week on two days", utc(2026, 1, 5), "UTC",
+			graphtest.RecurrencePattern{Type: "weekly", Interval: 2, DaysOfWeek: []string{"monday", "wednesday"}, FirstDayOfWeek: "monday"},
+			graphtest.RecurrenceRange{Type: "numbered", StartDate: "2026-01-05", NumberOfOccurrences: 4},
+			[]string{"2026-01-05T09:00", "2026-01-07T09:00", "2026-01-19T09:00", "2026-01-21T09:00"}},
+		{"absolute monthly", utc(2026, 1, 15), "UTC",
+			graphtest.RecurrencePattern{Type: "absoluteMonthly", Interval: 1, DayOfMonth: 15},
+			graphtest.RecurrenceRange{Type: "numbered", StartDate: "2026-01-15", NumberOfOccurrences: 3},
+			[]string{"2026-01-15T09:00", "2026-02-15T09:00", "2026-03-15T09:00"}},
+		{"relative monthly on the last Friday", utc(2026, 1, 30), "UTC",
+			graphtest.RecurrencePattern{Type: "relativeMonthly", Interval: 1, DaysOfWeek: []string{"friday"}, Index: "last"},
+			graphtest.RecurrenceRange{Type: "numbered", StartDate: "2026-01-30", NumberOfOccurrences: 3},
+			[]string{"2026-01-30T09:00", "2026-02-27T09:00", "2026-03-27T09:00"}},
+		{"absolute yearly", utc(2026, 3, 1), "UTC",
+			graphtest.RecurrencePattern{Type: "absoluteYearly", Interval: 1, Month: 3, DayOfMonth: 1},
+			graphtest.RecurrenceRange{Type: "numbered", StartDate: "2026-03-01", NumberOfOccurrences: 2},
+			[]string{"2026-03-01T09:00", "2027-03-01T09:00"}},
+		{"relative yearly on the second Tuesday of November", utc(2026, 11, 10), "UTC",
+			graphtest.RecurrencePattern{Type: "relativeYearly", Interval: 1, Month: 11, DaysOfWeek: []string{"tuesday"}, Index: "second"},
+			graphtest.RecurrenceRange{Type: "numbered", StartDate: "2026-11-10", NumberOfOccurrences: 2},
+			[]string{"2026-11-10T09:00", "2027-11-09T09:00"}},
+		{"IANA zone across the end of British Summer Time", time.Date(2026, 10, 18, 9, 0, 0, 0, london), "Europe/London",
+			graphtest.RecurrencePattern{Type: "weekly", Interval: 1, DaysOfWeek: []string{"sunday"}},
+			graphtest.RecurrenceRange{Type: "noEnd", StartDate: "2026-10-18"},
+			[]string{"2026-10-18T08:00", "2026-10-25T09:00", "2026-11-01T09:00"}},
+	}
+	s := newServer(t)
+	tok := calendarToken(t, s, alice.ObjectID, "Calendars.Read")
+	for _, tc := range tests {
+		cal, err := s.SeedCalendar(alice.ObjectID, graphtest.Calendar{Name: tc.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seedEvent(t, s, alice.ObjectID, cal.ID, graphtest.Event{Subject: tc.name, Start: tc.start, End: tc.start.Add(time.Hour), TimeZone: tc.zone,
+			Recurrence: &graphtest.Recurrence{Pattern: tc.pattern, Range: tc.rng}})
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			end := "2028-01-01T00:00:00Z"
+			if tc.rng.Type == "noEnd" {
+				end = "2026-11-02T00:00:00Z"
+			}
+			evs := values(t, call(t, http.MethodGet, s.URL()+"/v1.0/me/calendars/"+cal.ID+"/calendarView?$top=100&startDateTime=2026-01-01T00:00:00Z&endDateTime="+end, tok, nil))
+			var got []string
+			for _, ev := range evs {
+				got = append(got, fstr(ev, "start", "dateTime")[:16])
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("starts = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEvents_filterAndOrderBy(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	day := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	for i, subj := range []string{"Alpha planning", "Beta review", "Gamma planning"} {
+		seedEvent(t, s, alice.ObjectID, "", graphtest.Event{Subject: subj, Categories: []string{"Work"}, Start: day.Add(time.Duration(i) * 24 * time.Hour), End: day.Add(time.Duration(i)*24*time.Hour + time.Hour)})
+	}
+	tok := calendarToken(t, s, alice.ObjectID, "Calendars.Read")
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"$filter=" + url.QueryEscape("contains(subject,'planning')") + "&$orderby=" + url.QueryEscape("start/dateTime desc"), []string{"Gamma planning", "Alpha planning"}},
+		{"$filter=" + url.QueryEscape("start/dateTime ge '2026-04-02T00:00:00' and categories/any(c:c eq 'work')"), []string{"Beta review", "Gamma planning"}},
+		{"$filter=" + url.QueryEscape("subject eq 'Beta review'"), []string{"Beta review"}},
+		{"$orderby=subject", []string{"Alpha planning", "Beta review", "Gamma planning"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, ev := range values(t, call(t, http.MethodGet, s.URL()+"/v1.0/me/events?"+tc.query, tok, nil)) {
+			got = append(got, fstr(ev, "subject"))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
