@@ -42,6 +42,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("/oauth2/v3/userinfo", s.handleUserInfo)
 	mux.HandleFunc("GET /gmail/v1/users/{userId}/profile", s.handleGmailProfile)
 	s.gmailRoutes(mux)
+	s.peopleRoutes(mux)
 	return mux
 }
 
