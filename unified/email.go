@@ -11,6 +11,7 @@ import (
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/unified/email"
+	"github.com/aurinko-go/aurinko/unified/provider"
 )
 
 // Defaults of the Email API limits.
@@ -104,34 +105,7 @@ type SendResponse struct {
 
 // mailbox resolves ref to the account and its connector's Mailbox.
 func (e *Email) mailbox(ctx context.Context, ref AccountRef) (email.Mailbox, email.Account, error) {
-	a, err := e.h.accounts.Account(ctx, ref.AppID, ref.UserID, ref.AccountID)
-	if err != nil {
-		return nil, email.Account{}, err
-	}
-	c, ok := e.h.accounts.Connectors().Get(a.ServiceType)
-	if !ok {
-		return nil, email.Account{}, apierr.New(apierr.InvalidInput, "no connector for %s", a.ServiceType)
-	}
-	mb, ok := c.(email.Mailbox)
-	if !ok {
-		return nil, email.Account{}, apierr.New(apierr.InvalidInput, "%s accounts have no email API", a.ServiceType)
-	}
-	id := a.ID
-	return mb, email.Account{
-		ID:         a.ID,
-		Email:      a.Email,
-		AuthUserID: a.AuthUserID,
-		ServerURL:  a.ServerURL,
-		Client:     e.h.accounts.HTTPClient(ctx, id, e.h.client),
-		AccessToken: func(ctx context.Context) (string, error) {
-			tok, err := e.h.accounts.AccessToken(ctx, id)
-			if err != nil {
-				return "", err
-			}
-			return tok.AccessToken, nil
-		},
-		Password: func(ctx context.Context) (string, error) { return e.h.accounts.Password(ctx, id) },
-	}, nil
+	return capability[email.Mailbox](ctx, e.h, ref, "email")
 }
 
 func checkID(kind, id string) error {
@@ -513,14 +487,22 @@ func (e *Email) SyncDeleted(ctx context.Context, ref AccountRef, deltaToken, pag
 	return out, nil
 }
 
-// mailError maps a Mailbox error to an API error. *apierr.Error values in
-// the chain (token refresh failures) win; then the email.Err* kinds.
-func mailError(err error) error {
+// mailError maps a Mailbox error to an API error (providerError).
+func mailError(err error) error { return providerError(err) }
+
+// providerError maps a capability error to an API error. *apierr.Error
+// values in the chain (token refresh failures) win; then the field errors
+// of the model packages (400 with their text); then the provider.Err*
+// kinds.
+func providerError(err error) error {
 	var ae *apierr.Error
 	if errors.As(err, &ae) {
 		return err
 	}
-	var me *email.Error
+	if fe := fieldError(err); fe != "" {
+		return apierr.Wrap(err, apierr.InvalidInput, fe)
+	}
+	var me *provider.Error
 	retry := time.Duration(0)
 	msg := ""
 	if errors.As(err, &me) {
@@ -546,6 +528,10 @@ func mailError(err error) error {
 	case errors.Is(err, connectors.ErrIdentity):
 		// A stored password (or grant) the provider no longer accepts.
 		return apierr.Wrap(err, apierr.ReauthRequired, "the provider refused the account's credentials; sign in again")
+	case errors.Is(err, provider.ErrPrecondition):
+		return with(apierr.PreconditionFailed, "the item changed since it was read (etag mismatch)")
+	case errors.Is(err, provider.ErrConflict):
+		return with(apierr.Conflict, "the change conflicts with the item's state at the provider")
 	case errors.Is(err, email.ErrCursorExpired):
 		return apierr.Wrap(err, apierr.Gone, "syncToken expired.")
 	case errors.Is(err, email.ErrTooLarge):

@@ -14,12 +14,24 @@ import (
 // The kinds of opaque tokens the unified API hands out. A token of one kind
 // is refused where another is expected.
 const (
-	tokenMessagePage  = "email.page"
-	tokenFolderPage   = "email.folders"
-	tokenSyncUpdated  = "email.sync.updated"
-	tokenSyncDeleted  = "email.sync.deleted"
-	maxTokenLength    = 16 << 10 // base64 characters
-	tokenFormatPrefix = "a1."
+	tokenMessagePage = "email.page"
+	tokenFolderPage  = "email.folders"
+	tokenSyncUpdated = "email.sync.updated"
+	tokenSyncDeleted = "email.sync.deleted"
+
+	tokenCalendarList    = "cal.calendars"
+	tokenEventRange      = "cal.range"
+	tokenCalSyncUpdated  = "cal.sync.updated"
+	tokenCalSyncDeleted  = "cal.sync.deleted"
+	tokenContactPage     = "contacts.page"
+	tokenContactsUpdated = "contacts.sync.updated"
+	tokenContactsDeleted = "contacts.sync.deleted"
+	tokenTaskListPage    = "tasks.lists"
+	tokenTaskPage        = "tasks.page"
+	tokenTasksUpdated    = "tasks.sync.updated"
+	tokenTasksDeleted    = "tasks.sync.deleted"
+	maxTokenLength       = 16 << 10 // base64 characters
+	tokenFormatPrefix    = "a1."
 )
 
 // tokenClaims is what a page or delta token carries, sealed with the
@@ -35,7 +47,10 @@ type tokenClaims struct {
 	// for the following ones.
 	BodyType email.BodyType `json:"b,omitempty"`
 	Limit    int            `json:"l,omitempty"`
-	Issued   int64          `json:"t"`
+	// Scope is the calendar or task list a token reads, so that a token
+	// of one is refused for another.
+	Scope  string `json:"s,omitempty"`
+	Issued int64  `json:"t"`
 }
 
 // tokens seals and opens the opaque tokens.

@@ -115,6 +115,9 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	h.prefix = prefix
 	mux.HandleFunc(prefix+"/direct/{path...}", h.direct)
 	h.registerEmail(mux, prefix)
+	h.registerCalendar(mux, prefix)
+	h.registerContacts(mux, prefix)
+	h.registerTasks(mux, prefix)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
