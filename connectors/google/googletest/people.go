@@ -493,25 +493,25 @@ func normalizePerson(p *Person, src PersonSource) error {
 	}
 	for i := range p.EmailAddresses {
 		e := &p.EmailAddresses[i]
-		e.FormattedType = formattedType(e.Type, e.FormattedType)
+		e.FormattedType = formattedType(e.Type)
 	}
 	for i := range p.PhoneNumbers {
 		ph := &p.PhoneNumbers[i]
-		ph.FormattedType = formattedType(ph.Type, ph.FormattedType)
+		ph.FormattedType = formattedType(ph.Type)
 		if ph.CanonicalForm == "" {
 			ph.CanonicalForm = canonicalPhone(ph.Value)
 		}
 	}
 	for i := range p.Addresses {
 		a := &p.Addresses[i]
-		a.FormattedType = formattedType(a.Type, a.FormattedType)
+		a.FormattedType = formattedType(a.Type)
 		if a.FormattedValue == "" {
 			a.FormattedValue = formatPersonAddress(*a)
 		}
 	}
 	for i := range p.Organizations {
 		o := &p.Organizations[i]
-		o.FormattedType = formattedType(o.Type, o.FormattedType)
+		o.FormattedType = formattedType(o.Type)
 	}
 	for i := range p.Biographies {
 		if p.Biographies[i].ContentType == "" {
@@ -523,11 +523,11 @@ func normalizePerson(p *Person, src PersonSource) error {
 	}
 	for i := range p.URLs {
 		u := &p.URLs[i]
-		u.FormattedType = formattedType(u.Type, u.FormattedType)
+		u.FormattedType = formattedType(u.Type)
 	}
 	for i := range p.Relations {
 		rel := &p.Relations[i]
-		rel.FormattedType = formattedType(rel.Type, rel.FormattedType)
+		rel.FormattedType = formattedType(rel.Type)
 	}
 	for i := range p.Memberships {
 		g := p.Memberships[i].ContactGroupMembership
@@ -593,7 +593,7 @@ func deriveName(n *PersonName) {
 
 // formattedType is the type in the viewer's words: a predefined type
 // spelled out ("workFax": "Work Fax"), a custom type as it is.
-func formattedType(typ, given string) string {
+func formattedType(typ string) string {
 	if typ == "" {
 		return ""
 	}
