@@ -783,11 +783,11 @@ func (s *Server) handleContactDelta(st *contactStore, w http.ResponseWriter, r *
 // createdDateTime and lastModifiedDateTime, joined with "and".
 func contactFilter(f string) (func(*Contact) bool, error) {
 	var preds []func(*Contact) bool
+	if strings.TrimSpace(f) == "" {
+		return func(*Contact) bool { return true }, nil
+	}
 	for _, clause := range splitAnd(f) {
 		clause = strings.TrimSpace(clause)
-		if clause == "" && strings.TrimSpace(f) == "" {
-			break
-		}
 		if rest, ok := strings.CutPrefix(clause, "emailAddresses/any("); ok && strings.HasSuffix(rest, ")") {
 			v, lambda, ok := strings.Cut(strings.TrimSuffix(rest, ")"), ":")
 			fields := strings.SplitN(strings.TrimSpace(lambda), " ", 3)
