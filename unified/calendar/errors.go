@@ -26,6 +26,7 @@ var (
 	ErrUnavailable   = provider.ErrUnavailable
 	ErrCursorExpired = provider.ErrCursorExpired
 	ErrDenied        = provider.ErrDenied
+	ErrTooLarge      = provider.ErrTooLarge
 	ErrConflict      = provider.ErrConflict
 	ErrPrecondition  = provider.ErrPrecondition
 	ErrUnsupported   = provider.ErrUnsupported
