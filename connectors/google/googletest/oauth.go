@@ -43,6 +43,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /gmail/v1/users/{userId}/profile", s.handleGmailProfile)
 	s.gmailRoutes(mux)
 	s.peopleRoutes(mux)
+	s.tasksRoutes(mux)
 	s.calendarRoutes(mux)
 	return mux
 }
