@@ -150,8 +150,8 @@ func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCa
 	return nil
 }
 
-// googleErrorBody is the JSON error of the googleapis.com APIs.
-type googleErrorBody struct {
+// pimErrorBody is the JSON error of the googleapis.com APIs.
+type pimErrorBody struct {
 	Error struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
@@ -174,7 +174,7 @@ type googleErrorBody struct {
 // 400 invalid (with Google's message); 401 and 403 denied; 409 conflict;
 // 413 too large.
 func pimError(api, op string, resp *http.Response, data []byte) error {
-	var ge googleErrorBody
+	var ge pimErrorBody
 	_ = json.Unmarshal(data, &ge)
 	reason := ""
 	if len(ge.Error.Errors) > 0 {
