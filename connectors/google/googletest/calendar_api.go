@@ -865,6 +865,7 @@ func (api *calendarAPI) handleEventsDelete(w http.ResponseWriter, r *http.Reques
 		now := api.s.opts.Now()
 		cancel := func(e *Event) {
 			e.Status = "cancelled"
+			e.Sequence++
 			e.Updated = now
 			st.commitLocked(c, e, false)
 		}

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aurinko-go/aurinko/connectors/google/googletest"
 )
@@ -672,5 +674,155 @@ func TestCalendar_calendarsAndCalendarList(t *testing.T) {
 	}
 	if cals := s.Calendars(aliceAddress); len(cals) != 2 || !cals[0].Primary {
 		t.Fatalf("Calendars = %+v", cals)
+	}
+}
+
+func TestCalendar_recurrenceLines(t *testing.T) {
+	t.Parallel()
+	ny := "America/New_York"
+	for _, tc := range []struct {
+		name       string
+		recurrence []string
+		allDay     bool
+		want       []string // instance id suffixes
+	}{
+		{"EXDATE with TZID", []string{"RRULE:FREQ=WEEKLY;COUNT=3", "EXDATE;TZID=America/New_York:20261026T090000"},
+			false, []string{"_20261019T130000Z", "_20261102T140000Z"}},
+		{"EXDATE in UTC and RDATE", []string{"RRULE:FREQ=WEEKLY;COUNT=2", "EXDATE:20261019T130000Z", "RDATE;TZID=America/New_York:20261028T090000"},
+			false, []string{"_20261026T130000Z", "_20261028T130000Z"}},
+		{"EXRULE", []string{"RRULE:FREQ=WEEKLY;COUNT=4", "EXRULE:FREQ=WEEKLY;INTERVAL=2"},
+			false, []string{"_20261026T130000Z", "_20261109T140000Z"}},
+		{"UNTIL", []string{"RRULE:FREQ=DAILY;UNTIL=20261021T235959Z"},
+			false, []string{"_20261019T130000Z", "_20261020T130000Z", "_20261021T130000Z"}},
+		{"all-day with EXDATE as date", []string{"RRULE:FREQ=DAILY;COUNT=3", "EXDATE;VALUE=DATE:20261020"},
+			true, []string{"_20261019", "_20261021"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, nil)
+			at := calToken(t, s, scopeCalRO)
+			e := googletest.Event{Summary: tc.name, Start: timed("2026-10-19T09:00:00", ny), End: timed("2026-10-19T10:00:00", ny), Recurrence: tc.recurrence}
+			if tc.allDay {
+				e.Start, e.End = &googletest.EventDateTime{Date: "2026-10-19"}, &googletest.EventDateTime{Date: "2026-10-20"}
+			}
+			master := seedEvent(t, s, e)
+			var got []string
+			for _, it := range calDo(t, s, "GET", eventsPath("primary", url.Values{"singleEvents": {"true"}, "orderBy": {"startTime"}}), at, nil).items() {
+				got = append(got, strings.TrimPrefix(it["id"].(string), master.ID))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("instances = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCalendar_endlessSeriesIsCappedAndPaged(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	at := calToken(t, s, scopeCalRO)
+	seedEvent(t, s, googletest.Event{Summary: "daily", Start: timed("2026-01-01T08:00:00", "UTC"), End: timed("2026-01-01T08:30:00", "UTC"),
+		Recurrence: []string{"RRULE:FREQ=DAILY"}})
+	total := 0
+	q := url.Values{"singleEvents": {"true"}, "maxResults": {"400"}}
+	for {
+		a := calDo(t, s, "GET", eventsPath("primary", q), at, nil)
+		if n := len(a.items()); n > 400 {
+			t.Fatalf("page of %d items", n)
+		}
+		total += len(a.items())
+		if a.str("nextPageToken") == "" {
+			break
+		}
+		q.Set("pageToken", a.str("nextPageToken"))
+	}
+	if total != 1000 {
+		t.Fatalf("an endless series expanded to %d instances", total)
+	}
+	window := calDo(t, s, "GET", eventsPath("primary", url.Values{"singleEvents": {"true"}, "timeMin": {"2031-03-01T00:00:00Z"},
+		"timeMax": {"2031-03-03T00:00:00Z"}}), at, nil).items()
+	if len(window) != 2 || field(window[0], "start", "dateTime") != "2031-03-01T08:00:00Z" {
+		t.Fatalf("instances years ahead = %v", window)
+	}
+}
+
+// calClock is a settable clock for the fake.
+type calClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *calClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *calClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func TestCalendar_listFilters(t *testing.T) {
+	t.Parallel()
+	clock := &calClock{t: epoch}
+	s := newServer(t, func(o *googletest.Options) { o.Now, o.AccessTokenTTL = clock.Now, 24*time.Hour })
+	at := calToken(t, s, scopeEvents)
+	utc := func(v string) *googletest.EventDateTime { return timed(v, "") }
+	lunch := seedEvent(t, s, googletest.Event{Summary: "Lunch with Dana", Location: "Cafe Blue", Start: utc("2026-10-20T12:00:00Z"), End: utc("2026-10-20T13:00:00Z"),
+		ExtendedProperties: &googletest.ExtendedProperties{Private: map[string]string{"crm": "42"}},
+		Attendees:          []googletest.EventAttendee{{Email: "dana@other.org", DisplayName: "Dana Scully"}, {Email: "eve@other.org"}, {Email: aliceAddress}}})
+	office := seedEvent(t, s, googletest.Event{Summary: "Office", EventType: "workingLocation", Start: &googletest.EventDateTime{Date: "2026-10-20"},
+		End: &googletest.EventDateTime{Date: "2026-10-21"}, Transparency: "transparent"})
+	clock.Set(epoch.Add(time.Hour))
+	later := seedEvent(t, s, googletest.Event{Summary: "Review", ICalUID: "review-1@example.com", Start: timed("2026-10-21T09:00:00", "Asia/Tokyo"),
+		End: timed("2026-10-21T10:00:00", "Asia/Tokyo")})
+	clock.Set(epoch.Add(2 * time.Hour))
+	if d := calDo(t, s, "DELETE", eventsPath("primary", nil)+"/"+lunch.ID, at, nil); d.status != 204 {
+		t.Fatalf("delete = %d", d.status)
+	}
+	ids := func(q url.Values) []string {
+		t.Helper()
+		a := calDo(t, s, "GET", eventsPath("primary", q), at, nil)
+		if a.status != 200 {
+			t.Fatalf("list %v = %d %v", q, a.status, a.body)
+		}
+		var out []string
+		for _, it := range a.items() {
+			out = append(out, it["id"].(string)+":"+it["status"].(string))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		q    url.Values
+		want []string
+	}{
+		{"default types leave working locations out", nil, []string{later.ID + ":confirmed"}},
+		{"eventTypes", url.Values{"eventTypes": {"workingLocation"}}, []string{office.ID + ":confirmed"}},
+		{"q matches attendee names", url.Values{"q": {"scully"}, "showDeleted": {"true"}}, []string{lunch.ID + ":cancelled"}},
+		{"q needs every term", url.Values{"q": {"lunch tokyo"}, "showDeleted": {"true"}}, nil},
+		{"iCalUID", url.Values{"iCalUID": {"review-1@example.com"}}, []string{later.ID + ":confirmed"}},
+		{"privateExtendedProperty", url.Values{"privateExtendedProperty": {"crm=42"}, "showDeleted": {"true"}}, []string{lunch.ID + ":cancelled"}},
+		{"updatedMin includes deletions", url.Values{"updatedMin": {epoch.Add(90 * time.Minute).Format(time.RFC3339)}}, []string{lunch.ID + ":cancelled"}},
+		{"orderBy updated", url.Values{"orderBy": {"updated"}, "showDeleted": {"true"}, "eventTypes": {"default", "workingLocation"}},
+			[]string{office.ID + ":confirmed", later.ID + ":confirmed", lunch.ID + ":cancelled"}},
+	} {
+		if got := ids(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	g := calDo(t, s, "GET", eventsPath("primary", nil)+"/"+lunch.ID+"?"+url.Values{"timeZone": {"America/Los_Angeles"}, "maxAttendees": {"1"}}.Encode(), at, nil)
+	if field(g.body, "start", "dateTime") != "2026-10-20T05:00:00-07:00" || g.body["attendeesOmitted"] != true ||
+		len(g.body["attendees"].([]any)) != 1 || g.str("updated") != "2026-05-06T09:08:09.000Z" || g.str("created") != "2026-05-06T07:08:09.000Z" {
+		t.Fatalf("get with timeZone and maxAttendees = %v", g.body)
+	}
+	if tokyo := calDo(t, s, "GET", eventsPath("primary", nil)+"/"+later.ID, at, nil); field(tokyo.body, "start", "dateTime") != "2026-10-21T09:00:00+09:00" {
+		t.Fatalf("event in its own zone = %v", tokyo.body["start"])
+	}
+	s.RateLimitNext(3 * time.Second)
+	if a := calDo(t, s, "GET", eventsPath("primary", nil), at, nil); a.status != 429 || a.header.Get("Retry-After") != "3" {
+		t.Fatalf("rate limited = %d", a.status)
 	}
 }
