@@ -2,37 +2,40 @@
 //
 //   - the Google Calendar API v3 at /calendar/v3 over an in-memory store per
 //     user (scopes calendar, calendar.readonly, calendar.events,
-//     calendar.events.readonly; 401/403/429 as for Gmail):
-//     calendarList.list (maxResults, pageToken, showDeleted, showHidden,
-//     minAccessRole, syncToken/nextSyncToken) and calendarList.get;
-//     calendars.get, insert, patch, update and delete ("primary" is the
-//     user's address, the primary calendar cannot be deleted);
+//     calendar.events.readonly; 401/403/429 as for Gmail; errors in the
+//     format of Calendar's errors guide): calendarList.list (maxResults,
+//     pageToken, showDeleted, showHidden, minAccessRole, syncToken) and
+//     calendarList.get; calendars.get, insert, patch, update and delete
+//     ("primary" is the user's address; the primary cannot be deleted);
 //     events.list (timeMin/timeMax as RFC 3339 with offset, singleEvents
-//     expanding series with rrule-go in the series' time zone, exceptions
-//     applied, orderBy=startTime|updated, maxResults up to 2500,
-//     pageToken, showDeleted, updatedMin, iCalUID, q, eventTypes,
-//     private/sharedExtendedProperty, timeZone, maxAttendees, syncToken
-//     with nextSyncToken on the last page, 410 fullSyncRequired after
-//     ExpireSyncTokens), events.get (If-None-Match), insert (id, 409
-//     duplicate, conferenceDataVersion=1 createRequest makes a Meet link),
-//     patch and update (JSON merge semantics for patch; If-Match 412
+//     expanding series with rrule-go in the series' time zone so local
+//     times hold across DST, exceptions applied, orderBy=startTime|updated,
+//     maxResults up to 2500, pageToken, showDeleted, updatedMin, iCalUID,
+//     q, eventTypes, private/sharedExtendedProperty, timeZone,
+//     maxAttendees, syncToken with nextSyncToken on the last page only,
+//     410 fullSyncRequired after ExpireSyncTokens), events.get
+//     (If-None-Match 304), insert (client ids, 409 duplicate,
+//     conferenceDataVersion=1 with createRequest makes a Meet link),
+//     patch and update (patch merges objects; If-Match 412
 //     conditionNotMet; on an instance id they store an exception), delete
-//     (204, 410 deleted; on an instance id it cancels that occurrence) and
-//     events.instances; freeBusy (busy from opaque, confirmed or tentative
-//     events and instances the user has not declined, merged and clipped;
-//     errors notFound for calendars the user does not own). Validation
-//     answers Calendar's errors: timeRangeEmpty, invalid time zone,
-//     invalid recurrence rule, missing start/end, mixed date/dateTime.
-//     Every write bumps the event's etag and updated (and sequence when
-//     more than a response changed) and is recorded for sync tokens.
-//     SeedCalendar, SeedEvent (also exceptions: RecurringEventID and
-//     OriginalStartTime), Calendars, Events, Event and ExpireSyncTokens
-//     drive it from Go.
+//     (204, then 410 deleted; on an instance id it cancels that
+//     occurrence, on a series its exceptions too), events.instances; and
+//     freeBusy (opaque events and instances not cancelled nor declined,
+//     merged and clipped; errors notFound for calendars the user does not
+//     own). Validation answers timeRangeEmpty, invalid time zone, invalid
+//     recurrence rule, missing start/end, mixed date/dateTime, bad ids and
+//     attendees. Every write bumps the event's etag and updated, and its
+//     sequence unless only attendee responses changed. SeedCalendar,
+//     SeedEvent (also exceptions and cancelled occurrences), Calendars,
+//     Events, Event and ExpireSyncTokens drive it from Go.
 //
+// The fake's own choices where Google documents none: a series without
+// timeMax expands to at most 1000 instances; an ordered listing (orderBy)
+// carries no nextSyncToken; deleted events stay as cancelled tombstones.
 // Not implemented: acl, colors, settings, calendarList insert/patch/
 // update/delete, calendars.clear, events.import/move/quickAdd/watch,
-// push channels, attachments, invitations delivered to other users'
-// calendars, free/busy of calendars shared by other users.
+// channels, attachments, invitations delivered to other users' calendars,
+// free/busy of other users' calendars, updatedMinTooLongAgo.
 
 package googletest
 

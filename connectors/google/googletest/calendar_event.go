@@ -315,9 +315,11 @@ func (st *calStore) replaceEventLocked(c *calEntry, old, next *Event, confVersio
 	next.ID, next.ICalUID, next.Created, next.Creator = old.ID, old.ICalUID, old.Created, old.Creator
 	next.Organizer, next.RecurringEventID, next.OriginalStartTime = old.Organizer, old.RecurringEventID, old.OriginalStartTime
 	next.EventType, next.PrivateCopy, next.Locked, next.ord = old.EventType, old.PrivateCopy, old.Locked, old.ord
-	if next.Organizer != nil {
-		o := *next.Organizer
-		next.Organizer = &o
+	for _, p := range []**EventPerson{&next.Organizer, &next.Creator} {
+		if *p != nil {
+			c := **p
+			*p = &c
+		}
 	}
 	if cerr := st.prepareLocked(c, next, old, confVersion); cerr != nil {
 		return nil, cerr
