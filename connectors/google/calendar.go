@@ -1,0 +1,510 @@
+// Google Calendar (for the package documentation in doc.go):
+//
+// The connector implements calendar.Provider over the Calendar API v3
+// (REST and JSON with the account's client, at
+// Endpoints.CalendarBaseURL + "/calendar/v3"). The calendar id alias
+// "primary" is Google's own "primary".
+//
+//   - Calendars: ListCalendars is calendarList.list (maxResults 250,
+//     pageToken), GetCalendar calendarList.get; CreateCalendar is
+//     calendars.insert and UpdateCalendar calendars.patch (name →
+//     summary, description, timeZone); the color is the calendar list
+//     entry's backgroundColor, written with calendarList.patch
+//     (colorRgbFormat=true). Name is the entry's summaryOverride when set.
+//     accessRole freeBusyReader reads as reader.
+//   - ListEventRange is events.list with singleEvents=true,
+//     orderBy=startTime, timeMin/timeMax, maxResults=Limit and pageToken:
+//     single events and occurrences, never series masters or cancelled
+//     occurrences. GetEvent is events.get; a cancelled event is
+//     ErrNotFound unless the account is an attendee (not the organizer):
+//     then it reads with meetingInfo.canceled.
+//   - Times: a timed start is the instant in the event's start.timeZone
+//     (else the calendar's timeZone), the end in end.timeZone (else the
+//     start's zone), originalStartTime likewise; all-day events are dates
+//     with Google's exclusive end date. A series master carries
+//     calendar.NewRecurrence(recurrence, start); lines NewRecurrence
+//     cannot read (EXRULE) leave Recurrence nil.
+//   - Occurrences (recurringEventId set) are "modified" when they differ
+//     from their series master, read with events.get once per series and
+//     call: start moved from originalStartTime, another duration,
+//     summary, description, location, status, transparency, visibility
+//     or guest list (addresses, optional, resource; not responses).
+//     Google keeps no "exception" flag on an instance, and a stored
+//     exception whose fields equal the master's reads the same as a
+//     regular occurrence anyway. Without a readable master only a moved
+//     start counts.
+//   - Organizer is organizer{email, displayName}. meetingInfo is set only
+//     when attendees other than the organizer exist; they are listed
+//     without the organizer, type resource/optional/required, response
+//     needsAction → noResponse; meetingInfo.response is the self
+//     attendee's answer (accepted for the organizer). hangoutLink or a
+//     hangoutsMeet conferenceData is onlineMeetingProvider hangoutsMeet
+//     with its video, phone, sip and "more" entry points.
+//   - description is text: an HTML description (as Calendar's web UI
+//     writes) is converted. transparency opaque → busy, transparent →
+//     free; visibility default/public → normal, private, confidential.
+//     categories do not exist at Google: read as none, ignored on write.
+//   - CreateEvent is events.insert, UpdateEvent events.patch and
+//     DeleteEvent events.delete, each with sendUpdates=all (Google's
+//     default sends no invitations; Graph sends them) and If-Match when
+//     the client gave an etag (412 → ErrPrecondition). showAs free is
+//     transparent and anything else opaque; sensitivity normal is
+//     visibility default and personal is private. MeetingInfo replaces
+//     the guest list, keeping the answers of guests who stay and the
+//     organizer's own entry. MeetingInfo.OnlineMeeting adds a Google Meet
+//     conference (conferenceData.createRequest, conferenceDataVersion=1).
+//   - RespondEvent reads the event, sets the self attendee's
+//     responseStatus (and comment) and patches attendees with its etag
+//     as If-Match (retried on 412), sendUpdates=all or none by Notify. The
+//     organizer answering is ErrConflict, as is an account not invited.
+//   - FreeBusy is freebusy.query in chunks of 50 addresses; each busy
+//     period has status busy; a calendar error is the schedule's Error
+//     (its reason, e.g. notFound).
+//   - Delta sync follows Google's "Synchronize resources efficiently": the
+//     first round is events.list with singleEvents=true and the window as
+//     timeMin/timeMax, paged, whose last page's nextSyncToken starts the
+//     next round; the next rounds send syncToken with singleEvents=true
+//     and without timeMin/timeMax (Google refuses them with a sync token)
+//     and read every change of the calendar, so the connector filters to
+//     the window itself: a changed event overlapping the window is
+//     Updated; a single event outside it is Deleted (it may have moved
+//     out); an occurrence outside it is Deleted when its original slot
+//     overlaps the window, else skipped (so that a changed series does
+//     not report its whole expansion). A cancelled event is Deleted; when
+//     it is not an occurrence it may be a series, whose occurrences in
+//     the window (events.instances with showDeleted=true) are Deleted
+//     too. 410 (fullSyncRequired) is ErrCursorExpired.
+//   - Errors: 400 ErrInvalid (with Google's message), 401 and 403
+//     ErrDenied (403 rateLimitExceeded, userRateLimitExceeded and
+//     quotaExceeded are ErrRateLimited), 404 and 410 deleted ErrNotFound,
+//     409 ErrConflict, 410 otherwise ErrCursorExpired, 412
+//     ErrPrecondition, 413 ErrTooLarge, 429 ErrRateLimited and 5xx
+//     ErrUnavailable with Retry-After, network failures ErrUnavailable.
+
+package google
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/aurinko-go/aurinko/unified/calendar"
+)
+
+var _ calendar.Provider = (*Connector)(nil)
+
+// Limits of the Calendar mapping.
+const (
+	// calMaxBody bounds a Calendar API answer the connector reads.
+	calMaxBody = 32 << 20
+	// calMaxErrorBody bounds an error answer.
+	calMaxErrorBody = 64 << 10
+	// calListMax is calendarList.list's largest page.
+	calListMax = 250
+	// calFreeBusyChunk is freebusy.query's largest number of calendars.
+	calFreeBusyChunk = 50
+	// calInstancesMax bounds the occurrences of a deleted series that a
+	// delta page reports.
+	calInstancesMax = 2500
+	// calMasterConcurrency is how many series masters a page reads at once.
+	calMasterConcurrency = 4
+)
+
+// calHTTPClient is the client that acts as acct.
+func (c *Connector) calHTTPClient(ctx context.Context, acct calendar.Account) (*http.Client, error) {
+	if acct.Client != nil {
+		return acct.Client, nil
+	}
+	if acct.AccessToken == nil {
+		return nil, errors.New("google: the account has neither Client nor AccessToken")
+	}
+	return &http.Client{
+		Transport: &xoauth2.Transport{Source: accessTokenSource{ctx: ctx, f: acct.AccessToken}, Base: c.client.Transport},
+		Timeout:   c.client.Timeout,
+	}, nil
+}
+
+// calRequest is one Calendar API call.
+type calRequest struct {
+	op      string // the API method, for errors: "events.list"
+	method  string
+	path    string // under /calendar/v3, ids already escaped
+	query   url.Values
+	body    any
+	ifMatch string
+}
+
+// calCall makes a Calendar API call as acct and decodes a 2xx answer into
+// out (nil: the answer is discarded). Failures are *calendar.Error.
+func (c *Connector) calCall(ctx context.Context, acct calendar.Account, r calRequest, out any) error {
+	hc, err := c.calHTTPClient(ctx, acct)
+	if err != nil {
+		return err
+	}
+	u := c.ep.CalendarBaseURL + "/calendar/v3" + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("google: calendar %s: %w", r.op, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return fmt.Errorf("google: calendar %s: %w", r.op, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.ifMatch != "" {
+		req.Header.Set("If-Match", r.ifMatch)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return calTransportErr(r.op, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return calStatusErr(r.op, resp)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, calMaxBody))
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, calMaxBody+1))
+	if err != nil {
+		return calTransportErr(r.op, err)
+	}
+	if len(b) > calMaxBody {
+		return &calendar.Error{Kind: calendar.ErrUnavailable, Status: resp.StatusCode,
+			Message: "google calendar " + r.op + ": the answer is too large", Err: fmt.Errorf("google: calendar %s: answer over %d bytes", r.op, calMaxBody)}
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return &calendar.Error{Kind: calendar.ErrUnavailable, Status: resp.StatusCode,
+			Message: "google calendar " + r.op + ": unreadable answer", Err: fmt.Errorf("google: calendar %s: %w", r.op, err)}
+	}
+	return nil
+}
+
+// calTransportErr classifies a failure to get an answer: network failures
+// are ErrUnavailable; others (a cancelled context, the account's token
+// source) are wrapped unchanged.
+func calTransportErr(op string, err error) error {
+	if isNetworkErr(err) {
+		return &calendar.Error{Kind: calendar.ErrUnavailable, Message: "google calendar " + op + ": Google could not be reached",
+			Err: fmt.Errorf("google: calendar %s: %w", op, err)}
+	}
+	return fmt.Errorf("google: calendar %s: %w", op, err)
+}
+
+// googleErrorBody is the error format of the googleapis.com JSON APIs.
+type googleErrorBody struct {
+	Error struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Status  string `json:"status"`
+		Errors  []struct {
+			Domain  string `json:"domain"`
+			Reason  string `json:"reason"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	} `json:"error"`
+}
+
+// calStatusErr classifies a non-2xx answer of the Calendar API as a
+// *calendar.Error. The message names the method and, for 400, Google's
+// message (which describes the request, never the token).
+func calStatusErr(op string, resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, calMaxErrorBody))
+	var ge googleErrorBody
+	_ = json.Unmarshal(b, &ge)
+	reason := ""
+	if len(ge.Error.Errors) > 0 {
+		reason = ge.Error.Errors[0].Reason
+	}
+	gmsg := ge.Error.Message
+	if len(gmsg) > 300 {
+		gmsg = gmsg[:300]
+	}
+	cause := fmt.Errorf("google: calendar %s: HTTP %d %s: %s", op, resp.StatusCode, reason, gmsg)
+	e := &calendar.Error{Status: resp.StatusCode, Message: "google calendar " + op, Err: cause}
+	code := resp.StatusCode
+	switch {
+	case code == http.StatusTooManyRequests,
+		code == http.StatusForbidden && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded" || reason == "quotaExceeded"):
+		e.Kind = calendar.ErrRateLimited
+		e.RetryAfter = retryAfter(resp.Header)
+	case code >= 500:
+		e.Kind = calendar.ErrUnavailable
+		e.RetryAfter = retryAfter(resp.Header)
+	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+		e.Kind = calendar.ErrDenied
+		if reason != "" {
+			e.Message += ": " + reason
+		}
+	case code == http.StatusNotFound:
+		e.Kind = calendar.ErrNotFound
+	case code == http.StatusGone && reason == "deleted":
+		e.Kind = calendar.ErrNotFound
+	case code == http.StatusGone:
+		e.Kind = calendar.ErrCursorExpired
+		e.Message += ": a full sync is required"
+	case code == http.StatusConflict:
+		e.Kind = calendar.ErrConflict
+		if gmsg != "" {
+			e.Message += ": " + gmsg
+		}
+	case code == http.StatusPreconditionFailed:
+		e.Kind = calendar.ErrPrecondition
+		e.Message += ": the item changed since it was read"
+	case code == http.StatusRequestEntityTooLarge:
+		e.Kind = calendar.ErrTooLarge
+	default:
+		e.Kind = calendar.ErrInvalid
+		if gmsg != "" {
+			e.Message += ": " + gmsg
+		}
+	}
+	return e
+}
+
+// calCursor is the cursor of a calendar list page, an event range page
+// and a delta sync.
+type calCursor struct {
+	// Page is Google's pageToken.
+	Page string `json:"p,omitempty"`
+	// The delta sync's calendar, window (Unix seconds) and syncToken
+	// (empty in the first round).
+	Calendar string `json:"c,omitempty"`
+	Min      int64  `json:"a,omitempty"`
+	Max      int64  `json:"b,omitempty"`
+	Sync     string `json:"s,omitempty"`
+}
+
+func decodeCalCursor(s string) (calCursor, error) {
+	var cur calCursor
+	if err := decodeCursor(s, &cur); err != nil {
+		return cur, err
+	}
+	return cur, nil
+}
+
+// calPath joins path segments; every second one is an id and is escaped:
+// calPath("calendars", id, "events", eventID).
+func calPath(parts ...string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		b.WriteByte('/')
+		if i%2 == 1 {
+			p = url.PathEscape(p)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// --- calendars ---
+
+// gcalReminder is a reminder of an event or a calendar's default.
+type gcalReminder struct {
+	Method  string `json:"method"`
+	Minutes int    `json:"minutes"`
+}
+
+// gcalListEntry is a CalendarListEntry (and the fields of a Calendar
+// resource it shares).
+type gcalListEntry struct {
+	ID               string         `json:"id"`
+	Summary          string         `json:"summary"`
+	SummaryOverride  string         `json:"summaryOverride"`
+	Description      string         `json:"description"`
+	TimeZone         string         `json:"timeZone"`
+	BackgroundColor  string         `json:"backgroundColor"`
+	AccessRole       string         `json:"accessRole"`
+	Primary          bool           `json:"primary"`
+	Deleted          bool           `json:"deleted"`
+	DefaultReminders []gcalReminder `json:"defaultReminders"`
+}
+
+func (e *gcalListEntry) calendar() calendar.Calendar {
+	out := calendar.Calendar{ID: e.ID, Name: e.Summary, Description: e.Description, Color: e.BackgroundColor,
+		Primary: e.Primary, MultipleRemindersSupported: true}
+	if e.SummaryOverride != "" {
+		out.Name = e.SummaryOverride
+	}
+	if e.TimeZone != "" {
+		if loc, err := calendar.LoadLocation(e.TimeZone); err == nil {
+			out.TimeZone = calendar.ZoneName(loc)
+		}
+	}
+	switch e.AccessRole {
+	case "owner":
+		out.AccessRole = calendar.RoleOwner
+	case "writer":
+		out.AccessRole = calendar.RoleWriter
+	case "reader", "freeBusyReader":
+		out.AccessRole = calendar.RoleReader
+	}
+	out.DefaultReminders = reminderMinutes(e.DefaultReminders)
+	return out
+}
+
+// reminderMinutes lists the distinct minutes of reminders (Google keeps a
+// popup and an email reminder at the same time apart; the model does not).
+func reminderMinutes(rs []gcalReminder) []calendar.ReminderOverride {
+	var out []calendar.ReminderOverride
+	seen := map[int]bool{}
+	for _, r := range rs {
+		if !seen[r.Minutes] {
+			seen[r.Minutes] = true
+			out = append(out, calendar.ReminderOverride{Minutes: r.Minutes})
+		}
+	}
+	return out
+}
+
+// ListCalendars implements calendar.Provider with calendarList.list.
+func (c *Connector) ListCalendars(ctx context.Context, acct calendar.Account, page string) (calendar.CalendarPage, error) {
+	q := url.Values{"maxResults": {fmt.Sprint(calListMax)}}
+	if page != "" {
+		cur, err := decodeCalCursor(page)
+		if err != nil {
+			return calendar.CalendarPage{}, err
+		}
+		if cur.Page == "" {
+			return calendar.CalendarPage{}, &calendar.Error{Kind: calendar.ErrInvalid, Message: "malformed cursor"}
+		}
+		q.Set("pageToken", cur.Page)
+	}
+	var ans struct {
+		Items         []gcalListEntry `json:"items"`
+		NextPageToken string          `json:"nextPageToken"`
+	}
+	if err := c.calCall(ctx, acct, calRequest{op: "calendarList.list", method: http.MethodGet, path: "/users/me/calendarList", query: q}, &ans); err != nil {
+		return calendar.CalendarPage{}, err
+	}
+	out := calendar.CalendarPage{Calendars: make([]calendar.Calendar, 0, len(ans.Items))}
+	for i := range ans.Items {
+		if !ans.Items[i].Deleted {
+			out.Calendars = append(out.Calendars, ans.Items[i].calendar())
+		}
+	}
+	if ans.NextPageToken != "" {
+		out.NextPage = encodeCursor(calCursor{Page: ans.NextPageToken})
+	}
+	return out, nil
+}
+
+// GetCalendar implements calendar.Provider with calendarList.get.
+func (c *Connector) GetCalendar(ctx context.Context, acct calendar.Account, calendarID string) (calendar.Calendar, error) {
+	e, err := c.calendarListEntry(ctx, acct, calendarID)
+	if err != nil {
+		return calendar.Calendar{}, err
+	}
+	return e.calendar(), nil
+}
+
+func (c *Connector) calendarListEntry(ctx context.Context, acct calendar.Account, calendarID string) (*gcalListEntry, error) {
+	var e gcalListEntry
+	err := c.calCall(ctx, acct, calRequest{op: "calendarList.get", method: http.MethodGet,
+		path: calPath("users", "me", "calendarList", calendarID)}, &e)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// CreateCalendar implements calendar.Provider with calendars.insert, then
+// calendarList.patch for the color (or calendarList.get).
+func (c *Connector) CreateCalendar(ctx context.Context, acct calendar.Account, ch calendar.CalendarChange) (calendar.Calendar, error) {
+	body := calendarBody(ch)
+	if body["summary"] == nil {
+		return calendar.Calendar{}, &calendar.Error{Kind: calendar.ErrInvalid, Message: "a calendar needs a name"}
+	}
+	var created gcalListEntry
+	if err := c.calCall(ctx, acct, calRequest{op: "calendars.insert", method: http.MethodPost, path: "/calendars", body: body}, &created); err != nil {
+		return calendar.Calendar{}, err
+	}
+	return c.finishCalendar(ctx, acct, created.ID, ch.Color)
+}
+
+// UpdateCalendar implements calendar.Provider with calendars.patch (name,
+// description, time zone) and calendarList.patch (color).
+func (c *Connector) UpdateCalendar(ctx context.Context, acct calendar.Account, calendarID string, ch calendar.CalendarChange) (calendar.Calendar, error) {
+	if body := calendarBody(ch); len(body) > 0 {
+		var updated gcalListEntry
+		if err := c.calCall(ctx, acct, calRequest{op: "calendars.patch", method: http.MethodPatch,
+			path: calPath("calendars", calendarID), body: body}, &updated); err != nil {
+			return calendar.Calendar{}, err
+		}
+		calendarID = updated.ID
+	}
+	return c.finishCalendar(ctx, acct, calendarID, ch.Color)
+}
+
+// finishCalendar sets the color of a calendar list entry when color is
+// set and returns the entry.
+func (c *Connector) finishCalendar(ctx context.Context, acct calendar.Account, calendarID string, color *string) (calendar.Calendar, error) {
+	if color == nil {
+		return c.GetCalendar(ctx, acct, calendarID)
+	}
+	var e gcalListEntry
+	err := c.calCall(ctx, acct, calRequest{op: "calendarList.patch", method: http.MethodPatch,
+		path: calPath("users", "me", "calendarList", calendarID), query: url.Values{"colorRgbFormat": {"true"}},
+		body: map[string]any{"backgroundColor": *color, "foregroundColor": "#000000"}}, &e)
+	if err != nil {
+		return calendar.Calendar{}, err
+	}
+	return e.calendar(), nil
+}
+
+// calendarBody is the calendars.insert/patch body of a change.
+func calendarBody(ch calendar.CalendarChange) map[string]any {
+	body := map[string]any{}
+	if ch.Name != nil {
+		body["summary"] = *ch.Name
+	}
+	if ch.Description != nil {
+		body["description"] = *ch.Description
+	}
+	if ch.TimeZone != nil {
+		tz := *ch.TimeZone
+		if loc, err := calendar.LoadLocation(tz); err == nil {
+			tz = calendar.ZoneName(loc)
+		}
+		body["timeZone"] = tz
+	}
+	return body
+}
+
+// calendarZone reads a calendar's time zone (calendars.get), for events
+// whose times name none.
+func (c *Connector) calendarZone(ctx context.Context, acct calendar.Account, calendarID string) (*time.Location, error) {
+	var cal gcalListEntry
+	if err := c.calCall(ctx, acct, calRequest{op: "calendars.get", method: http.MethodGet, path: calPath("calendars", calendarID)}, &cal); err != nil {
+		return nil, err
+	}
+	loc, err := calendar.LoadLocation(cal.TimeZone)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+
+// newRequestID is a conference createRequest's requestId.
+func newRequestID() string { return strings.ToLower(rand.Text()) }
