@@ -35,8 +35,30 @@ func newPIMEnv(t *testing.T) *pimEnv {
 	t.Helper()
 	e := newEnv(t, nil, nil)
 	g := e.signIn(t, []connectors.Scope{connectors.ContactsReadWrite, connectors.TasksReadWrite}, nil)
-	hc := &http.Client{Transport: &xoauth2.Transport{Source: xoauth2.StaticTokenSource(g.Token)}, Timeout: 10 * time.Second}
+	ts := &refreshingSource{e: e, tok: g.Token}
+	hc := &http.Client{Transport: &xoauth2.Transport{Source: ts}, Timeout: 10 * time.Second}
 	return &pimEnv{env: e, acct: provider.Account{ID: 1, Email: alice.Email, Client: hc}}
+}
+
+// refreshingSource refreshes the token through the connector when the
+// shared clock says it expired, so tests can move the clock by hours.
+type refreshingSource struct {
+	e   *env
+	mu  sync.Mutex
+	tok *xoauth2.Token
+}
+
+func (s *refreshingSource) Token() (*xoauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tok.Expiry.IsZero() && s.e.clock.Now().After(s.tok.Expiry.Add(-time.Minute)) {
+		tok, err := s.e.c.Refresh(context.Background(), s.tok)
+		if err != nil {
+			return nil, err
+		}
+		s.tok = tok
+	}
+	return s.tok, nil
 }
 
 func (e *pimEnv) seedContact(t *testing.T, p googletest.Person) googletest.Person {
@@ -477,6 +499,8 @@ type stubGoogle struct {
 	header http.Header
 	body   string
 	reqs   []stubRequest
+	// patch, when set, answers PATCH requests instead.
+	patch *stubRequest
 }
 
 // stubRequest is a request stubGoogle received.
@@ -494,6 +518,9 @@ func newStubGoogle(t *testing.T) (*stubGoogle, *google.Connector, provider.Accou
 		s.mu.Lock()
 		s.reqs = append(s.reqs, stubRequest{Method: r.Method, URL: r.URL, Body: string(b)})
 		status, header, body := s.status, s.header, s.body
+		if s.patch != nil && r.Method == http.MethodPatch {
+			status, body = 400, s.patch.Body
+		}
 		s.mu.Unlock()
 		for k, v := range header {
 			w.Header()[k] = v
@@ -633,4 +660,30 @@ func TestContacts_requestShapes(t *testing.T) {
 	// absent field named in updatePersonFields.
 	jsonEqual(t, "update body", json.RawMessage(reqs[2].Body),
 		json.RawMessage(`{"etag":"%E0","names":[{"unstructuredName":"Just A Name"}]}`))
+}
+
+func TestUpdateContact_retriesARacingChange(t *testing.T) {
+	t.Parallel()
+	s, c, acct := newStubGoogle(t)
+	ctx := context.Background()
+	s.answer(200, nil, `{"resourceName":"people/c1","etag":"%E1"}`)
+	s.mu.Lock()
+	s.patch = &stubRequest{Body: googleError(400, "FAILED_PRECONDITION", "failedPrecondition", "Request person.etag is different")}
+	s.mu.Unlock()
+	// Without ifMatch: read the etag and write, three times, then give up.
+	_, err := c.UpdateContact(ctx, acct, "c1", contacts.Change{Notes: ptr("x")}, "")
+	wantKind(t, err, provider.ErrPrecondition)
+	var methods []string
+	for _, r := range s.requests() {
+		methods = append(methods, r.Method)
+	}
+	if want := []string{"GET", "PATCH", "GET", "PATCH", "GET", "PATCH"}; !slices.Equal(methods, want) {
+		t.Fatalf("requests %q, want %q", methods, want)
+	}
+	// With ifMatch: one attempt, no read.
+	_, err = c.UpdateContact(ctx, acct, "c1", contacts.Change{Notes: ptr("x")}, "%E0")
+	wantKind(t, err, provider.ErrPrecondition)
+	if n := len(s.requests()); n != 7 {
+		t.Fatalf("%d requests", n)
+	}
 }

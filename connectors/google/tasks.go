@@ -429,11 +429,13 @@ func (c *Connector) UpdateTask(ctx context.Context, acct tasks.Account, listID, 
 		if *ch.ParentID != "" {
 			q.Set("parent", *ch.ParentID)
 		}
+		var moved gtasksTask // a fresh value: absent fields (parent) stay empty
 		err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.move", method: http.MethodPost,
-			url: c.taskURL(listID, taskID) + "/move", query: q}, &out)
+			url: c.taskURL(listID, taskID) + "/move", query: q}, &moved)
 		if err != nil {
 			return tasks.Task{}, err
 		}
+		out = moved
 	}
 	return toTask(out), nil
 }
