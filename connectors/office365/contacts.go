@@ -145,9 +145,17 @@ func (c *Connector) underGraph(u string) bool {
 	if err != nil || p.User != nil || p.Fragment != "" || p.Opaque != "" {
 		return false
 	}
-	return strings.EqualFold(p.Scheme, base.Scheme) && strings.EqualFold(p.Host, base.Host) &&
-		strings.HasPrefix(p.Path, strings.TrimSuffix(base.Path, "/")+"/") && !strings.Contains(p.Path, "/../") &&
-		strings.HasPrefix(u, c.graphBase()+"/")
+	if !strings.EqualFold(p.Scheme, base.Scheme) || !strings.EqualFold(p.Host, base.Host) || !strings.HasPrefix(u, c.graphBase()+"/") {
+		return false
+	}
+	// No dot segments, escaped or not: a server that resolves them would
+	// leave the base.
+	for _, seg := range strings.Split(p.EscapedPath(), "/") {
+		if v, err := url.PathUnescape(seg); err != nil || v == "." || v == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // graphETag puts an etag in the form Graph issues (W/"..."), so a client
