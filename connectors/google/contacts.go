@@ -1,24 +1,5 @@
 package google
 
-import (
-	"bytes"
-	"cmp"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/aurinko-go/aurinko/unified/contacts"
-	"github.com/aurinko-go/aurinko/unified/provider"
-)
-
 // The People API mapping of the unified Contacts API (contacts.Provider),
 // for doc.go.
 //
@@ -28,7 +9,9 @@ import (
 // another shape is ErrNotFound without a request.
 //
 // Reading: people.connections.list (personFields = every field mapped,
-// pageSize = limit, capped at 1000) and people.get. A person maps as
+// pageSize = limit, capped at 1000, kept for the following pages, since
+// Google wants every page to repeat the first call's parameters) and
+// people.get. A person maps as
 // names[0] → name (honorificPrefix/Suffix → prefix/suffix,
 // phoneticGivenName/FamilyName → yomi names), nicknames[0] → nickName,
 // emailAddresses in Google's order (displayName → name; type home, work or
@@ -66,6 +49,25 @@ import (
 // the full sync, or 410) is ErrCursorExpired. Google documents a
 // propagation delay of several minutes for sync requests: a change may
 // show up one round late, never lost.
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aurinko-go/aurinko/unified/contacts"
+	"github.com/aurinko-go/aurinko/unified/provider"
+)
 
 // peoplePersonFields are the person fields the mapping reads.
 const peoplePersonFields = "names,nicknames,emailAddresses,phoneNumbers,addresses,organizations,birthdays,biographies,urls,relations,metadata"

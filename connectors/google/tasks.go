@@ -1,17 +1,5 @@
 package google
 
-import (
-	"context"
-	"errors"
-	"net/http"
-	"net/url"
-	"strconv"
-	"time"
-
-	"github.com/aurinko-go/aurinko/unified/provider"
-	"github.com/aurinko-go/aurinko/unified/tasks"
-)
-
 // The Google Tasks API mapping of the unified Tasks API (tasks.Provider),
 // for doc.go.
 //
@@ -46,17 +34,29 @@ import (
 // with updatedMin, showDeleted, showHidden and showCompleted. The cursor
 // carries the list id and the round's start time, read from the
 // connector's clock before the round's first request, minus
-// tasksSyncMargin (clock skew between this host and Google, and Google's
-// own write latency). The first round lists the live tasks; later rounds
+// tasksSyncMargin, one minute (clock skew between this host and Google,
+// and Google's own write latency). The first round lists the live tasks; later rounds
 // list the tasks changed since the previous round's start, deleted ones as
 // Deleted. Guarantee: a change is reported by the first round that starts
 // after it, or again by the next one when it races a round's boundary
 // (by up to the margin); it is never lost. Deleting a task deletes its
 // subtasks, and each is reported. A cursor whose start is older than
-// tasksCursorMaxAge is ErrCursorExpired: Google documents no retention
+// tasksCursorMaxAge (seven days, our choice) is ErrCursorExpired: Google documents no retention
 // for deleted tasks, so a client idle that long starts a new sync. Not
 // seen: a task moved to another list by another client disappears from
 // its old list without a deletion record.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/aurinko-go/aurinko/unified/provider"
+	"github.com/aurinko-go/aurinko/unified/tasks"
+)
 
 // tasksSyncMargin is how far before its first request a sync round
 // starts.
