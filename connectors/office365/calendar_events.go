@@ -372,6 +372,13 @@ func (c *Connector) completeDeltaItem(ctx context.Context, acct calendar.Account
 		if g.ETag != "" {
 			occ.ETag = g.ETag
 		}
+		// webLink names the item (documented form ...?itemid={id}&...).
+		masterItem, occItem := "itemid="+url.QueryEscape(m.ID), "itemid="+url.QueryEscape(g.ID)
+		if strings.Contains(occ.WebLink, masterItem) {
+			occ.WebLink = strings.Replace(occ.WebLink, masterItem, occItem, 1)
+		} else {
+			occ.WebLink = ""
+		}
 		return &occ, nil
 	}
 	full, err := c.getGraphEvent(ctx, acct, calendarID, g.ID)
