@@ -874,3 +874,62 @@ func TestCalendar_hostileInputs(t *testing.T) {
 		calWantKind(t, err, calendar.ErrUnavailable)
 	})
 }
+
+func TestEvent_zoneFallsBackToCalendar(t *testing.T) {
+	t.Parallel()
+	e := newCalEnv(t)
+	ctx := context.Background()
+	e.setZone(t, nyZone)
+	ev := e.seed(t, googletest.Event{Summary: "Offset only", Start: &googletest.EventDateTime{DateTime: "2026-06-01T10:00:00Z"},
+		End: &googletest.EventDateTime{DateTime: "2026-06-01T11:00:00Z"}})
+	got, err := e.c.GetEvent(ctx, e.acct, "primary", ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.c.ListEventRange(ctx, e.acct, calendar.RangeRequest{CalendarID: "primary",
+		TimeMin: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), TimeMax: time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) != 1 {
+		t.Fatalf("range = %d events", len(p.Events))
+	}
+	for _, ev := range normalized(got, p.Events[0]) {
+		if ev.Start.TimeZone != nyZone || ev.Start.DateTime.Format(time.RFC3339) != "2026-06-01T06:00:00-04:00" ||
+			ev.End.TimeZone != nyZone || ev.End.DateTime.Format(time.RFC3339) != "2026-06-01T07:00:00-04:00" {
+			t.Errorf("start %v %q, end %v %q", ev.Start.DateTime, ev.Start.TimeZone, ev.End.DateTime, ev.End.TimeZone)
+		}
+	}
+}
+
+func TestCalendarColor_requestShape(t *testing.T) {
+	t.Parallel()
+	s, c, acct := newCalStub(t)
+	var mu sync.Mutex
+	var seen []string
+	s.set(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.EscapedPath()+"?"+r.URL.RawQuery+" "+string(b))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Method {
+		case http.MethodPost:
+			_, _ = io.WriteString(w, `{"kind":"calendar#calendar","id":"c1@group.calendar.google.com","summary":"Blue","timeZone":"UTC"}`)
+		default:
+			_, _ = io.WriteString(w, `{"kind":"calendar#calendarListEntry","id":"c1@group.calendar.google.com","summary":"Blue",
+				"timeZone":"UTC","backgroundColor":"#0000ff","foregroundColor":"#000000","accessRole":"owner"}`)
+		}
+	})
+	got, err := c.CreateCalendar(context.Background(), acct, calendar.CalendarChange{Name: calPtr("Blue"), Color: calPtr("#0000ff")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Color != "#0000ff" || got.AccessRole != calendar.RoleOwner || got.TimeZone != "UTC" {
+		t.Errorf("calendar = %+v", got)
+	}
+	calJSONEqual(t, "requests", seen, []string{
+		`POST /calendar/v3/calendars? {"summary":"Blue"}`,
+		`PATCH /calendar/v3/users/me/calendarList/c1@group.calendar.google.com?colorRgbFormat=true {"backgroundColor":"#0000ff","foregroundColor":"#000000"}`,
+	})
+}
