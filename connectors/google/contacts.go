@@ -102,6 +102,10 @@ func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCa
 	if acct.Client == nil {
 		return fmt.Errorf("google: %s %s: the account has no HTTP client", call.api, call.op)
 	}
+	if !pimCleanPath(call.url) {
+		// An empty, "." or ".." id would name another resource.
+		return &provider.Error{Kind: provider.ErrNotFound, Message: call.api + " " + call.op + ": no such item"}
+	}
 	u := call.url
 	if len(call.query) > 0 {
 		u += "?" + call.query.Encode()
@@ -150,6 +154,21 @@ func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCa
 			Err: fmt.Errorf("google: %s %s: %w", call.api, call.op, err)}
 	}
 	return nil
+}
+
+// pimCleanPath reports whether the URL's path has no empty, "." or ".."
+// segment.
+func pimCleanPath(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	for _, seg := range strings.Split(u.EscapedPath(), "/")[1:] {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // pimErrorBody is the JSON error of the googleapis.com APIs.

@@ -273,7 +273,7 @@ func TestTasks_escapedIDs(t *testing.T) {
 	l := e.seedTaskList(t, "Work")
 	task := e.seedTask(t, l.ID, googletest.Task{Title: "keep"})
 	// Ids are path segments: none reaches another resource.
-	for _, id := range []string{"../../users/@me/lists", "a/b", "x?showDeleted=true", "%2e%2e", "@default/tasks", "a#b"} {
+	for _, id := range []string{"../../users/@me/lists", "a/b", "x?showDeleted=true", "%2e%2e", "@default/tasks", "a#b", ".", "..", ""} {
 		_, err := e.c.GetTask(ctx, e.acct, l.ID, id)
 		wantKind(t, err, provider.ErrNotFound)
 		wantKind(t, e.c.DeleteTask(ctx, e.acct, l.ID, id, ""), provider.ErrNotFound)
