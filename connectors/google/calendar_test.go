@@ -110,7 +110,7 @@ func calWantKind(t *testing.T, err, kind error) *calendar.Error {
 	return ce
 }
 
-func mustZone(t *testing.T, name string) *time.Location {
+func calZone(t *testing.T, name string) *time.Location {
 	t.Helper()
 	loc, err := calendar.LoadLocation(name)
 	if err != nil {
@@ -119,8 +119,8 @@ func mustZone(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-// normalized returns events as unified answers them.
-func normalized(es ...calendar.Event) []calendar.Event {
+// normalizedEvents returns events as unified answers them.
+func normalizedEvents(es ...calendar.Event) []calendar.Event {
 	out := slices.Clone(es)
 	for i := range out {
 		out[i].Normalize()
@@ -137,7 +137,7 @@ func calJSONEqual(t *testing.T, what string, got, want any) {
 	}
 }
 
-func gdt(dateTime string) *googletest.EventDateTime {
+func nyTime(dateTime string) *googletest.EventDateTime {
 	return &googletest.EventDateTime{DateTime: dateTime, TimeZone: nyZone}
 }
 
@@ -148,11 +148,11 @@ func standupSeries(t *testing.T, e *calEnv) googletest.Event {
 	t.Helper()
 	e.setZone(t, nyZone)
 	master := e.seed(t, googletest.Event{Summary: "Standup", Description: "Daily sync", Location: "Room 4",
-		Start: gdt("2026-10-19T09:00:00"), End: gdt("2026-10-19T09:30:00"),
+		Start: nyTime("2026-10-19T09:00:00"), End: nyTime("2026-10-19T09:30:00"),
 		Recurrence: []string{"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4"}})
-	e.seed(t, googletest.Event{RecurringEventID: master.ID, OriginalStartTime: gdt("2026-10-26T09:00:00-04:00"),
-		Summary: "Standup (moved)", Start: gdt("2026-10-26T11:00:00-04:00"), End: gdt("2026-10-26T11:30:00-04:00")})
-	e.seed(t, googletest.Event{RecurringEventID: master.ID, OriginalStartTime: gdt("2026-11-02T09:00:00-05:00"), Status: "cancelled"})
+	e.seed(t, googletest.Event{RecurringEventID: master.ID, OriginalStartTime: nyTime("2026-10-26T09:00:00-04:00"),
+		Summary: "Standup (moved)", Start: nyTime("2026-10-26T11:00:00-04:00"), End: nyTime("2026-10-26T11:30:00-04:00")})
+	e.seed(t, googletest.Event{RecurringEventID: master.ID, OriginalStartTime: nyTime("2026-11-02T09:00:00-05:00"), Status: "cancelled"})
 	return master
 }
 
@@ -160,7 +160,7 @@ func TestListEventRange_dstSeriesWithExceptions(t *testing.T) {
 	t.Parallel()
 	e := newCalEnv(t)
 	master := standupSeries(t, e)
-	ny := mustZone(t, nyZone)
+	ny := calZone(t, nyZone)
 	ctx := context.Background()
 	at := func(y int, m time.Month, d, h, min int) calendar.DateTime {
 		return calendar.At(time.Date(y, m, d, h, min, 0, 0, ny), ny)
@@ -178,7 +178,7 @@ func TestListEventRange_dstSeriesWithExceptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		pages++
-		for _, ev := range normalized(p.Events...) {
+		for _, ev := range normalizedEvents(p.Events...) {
 			if ev.RecurrenceType != calendar.RecurrenceOccurrence || ev.OccurrenceInfo == nil || ev.OccurrenceInfo.MasterID != master.ID {
 				t.Fatalf("event %s: recurrenceType %q, occurrenceInfo %+v", ev.ID, ev.RecurrenceType, ev.OccurrenceInfo)
 			}
@@ -244,7 +244,7 @@ func TestGetEvent_mapping(t *testing.T) {
 	t.Parallel()
 	e := newCalEnv(t)
 	ctx := context.Background()
-	berlin := mustZone(t, "Europe/Berlin")
+	berlin := calZone(t, "Europe/Berlin")
 	meeting := e.seed(t, googletest.Event{Summary: "Planning", Description: "<p>Agenda:<br>1. budget &amp; plan</p>", Location: "Room 1",
 		Organizer: &googletest.EventPerson{Email: bob.Email, DisplayName: "Bob Other"},
 		Start:     &googletest.EventDateTime{DateTime: "2026-06-01T15:00:00+02:00", TimeZone: "Europe/Berlin"},
@@ -299,7 +299,7 @@ func TestGetEvent_mapping(t *testing.T) {
 			if got.ICalUID == "" || got.HTMLLink == "" {
 				t.Errorf("iCalUID %q, htmlLink %q", got.ICalUID, got.HTMLLink)
 			}
-			calJSONEqual(t, "event", normalized(got), normalized(tc.want(got)))
+			calJSONEqual(t, "event", normalizedEvents(got), normalizedEvents(tc.want(got)))
 		})
 	}
 }
@@ -308,7 +308,7 @@ func TestCreateUpdateEvent(t *testing.T) {
 	t.Parallel()
 	e := newCalEnv(t)
 	ctx := context.Background()
-	ny := mustZone(t, nyZone)
+	ny := calZone(t, nyZone)
 	start := calendar.At(time.Date(2026, 6, 10, 14, 0, 0, 0, ny), ny)
 	end := calendar.At(time.Date(2026, 6, 10, 15, 0, 0, 0, ny), ny)
 	ch := calendar.EventChange{Subject: calPtr("Design review"), Description: calPtr("Bring drafts"), Start: &start, End: &end,
@@ -400,7 +400,7 @@ func TestCreateUpdateEvent(t *testing.T) {
 func TestUpdateEvent_guestsKeepTheirAnswers(t *testing.T) {
 	t.Parallel()
 	e := newCalEnv(t)
-	ev := e.seed(t, googletest.Event{Summary: "Sync", Start: gdt("2026-06-03T10:00:00"), End: gdt("2026-06-03T11:00:00"),
+	ev := e.seed(t, googletest.Event{Summary: "Sync", Start: nyTime("2026-06-03T10:00:00"), End: nyTime("2026-06-03T11:00:00"),
 		Attendees: []googletest.EventAttendee{
 			{Email: alice.Email, ResponseStatus: "accepted"},
 			{Email: carol.Email, ResponseStatus: "accepted", Comment: "yes"},
@@ -428,7 +428,7 @@ func TestDeleteEvent(t *testing.T) {
 	t.Parallel()
 	e := newCalEnv(t)
 	ctx := context.Background()
-	single := e.seed(t, googletest.Event{Summary: "Lunch", Start: gdt("2026-06-03T12:00:00"), End: gdt("2026-06-03T13:00:00")})
+	single := e.seed(t, googletest.Event{Summary: "Lunch", Start: nyTime("2026-06-03T12:00:00"), End: nyTime("2026-06-03T13:00:00")})
 	master := standupSeries(t, e)
 
 	err := e.c.DeleteEvent(ctx, e.acct, "primary", single.ID, `"1"`)
@@ -463,12 +463,12 @@ func TestRespondEvent(t *testing.T) {
 	e := newCalEnv(t)
 	ctx := context.Background()
 	invite := e.seed(t, googletest.Event{Summary: "Invite", Organizer: &googletest.EventPerson{Email: bob.Email},
-		Start: gdt("2026-06-04T10:00:00"), End: gdt("2026-06-04T11:00:00"),
+		Start: nyTime("2026-06-04T10:00:00"), End: nyTime("2026-06-04T11:00:00"),
 		Attendees: []googletest.EventAttendee{{Email: bob.Email, ResponseStatus: "accepted"}, {Email: alice.Email}, {Email: carol.Email}}})
-	own := e.seed(t, googletest.Event{Summary: "Mine", Start: gdt("2026-06-04T12:00:00"), End: gdt("2026-06-04T13:00:00"),
+	own := e.seed(t, googletest.Event{Summary: "Mine", Start: nyTime("2026-06-04T12:00:00"), End: nyTime("2026-06-04T13:00:00"),
 		Attendees: []googletest.EventAttendee{{Email: carol.Email}}})
 	other := e.seed(t, googletest.Event{Summary: "Not invited", Organizer: &googletest.EventPerson{Email: bob.Email},
-		Start: gdt("2026-06-04T14:00:00"), End: gdt("2026-06-04T15:00:00"), Attendees: []googletest.EventAttendee{{Email: carol.Email}}})
+		Start: nyTime("2026-06-04T14:00:00"), End: nyTime("2026-06-04T15:00:00"), Attendees: []googletest.EventAttendee{{Email: carol.Email}}})
 	for _, tc := range []struct {
 		name     string
 		id       string
@@ -582,8 +582,8 @@ func TestCalendars(t *testing.T) {
 	calWantKind(t, err, calendar.ErrNotFound)
 }
 
-// deltaRound reads a delta round to its end.
-func deltaRound(t *testing.T, e *calEnv, cursor string, limit int) (updated []calendar.Event, deleted []string, next string) {
+// calDeltaRound reads a delta round to its end.
+func calDeltaRound(t *testing.T, e *calEnv, cursor string, limit int) (updated []calendar.Event, deleted []string, next string) {
 	t.Helper()
 	for pages := 0; ; pages++ {
 		if pages > 20 {
@@ -607,7 +607,7 @@ func deltaRound(t *testing.T, e *calEnv, cursor string, limit int) (updated []ca
 	}
 }
 
-func ids(es []calendar.Event) []string {
+func eventIDs(es []calendar.Event) []string {
 	out := make([]string, 0, len(es))
 	for _, e := range es {
 		out = append(out, e.ID)
@@ -616,7 +616,7 @@ func ids(es []calendar.Event) []string {
 	return out
 }
 
-func sorted(s ...string) []string {
+func sortedIDs(s ...string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	if s == nil {
@@ -630,9 +630,9 @@ func TestCalendarDelta(t *testing.T) {
 	e := newCalEnv(t)
 	ctx := context.Background()
 	e.setZone(t, nyZone)
-	inWindow := e.seed(t, googletest.Event{Summary: "In", Start: gdt("2026-06-02T10:00:00"), End: gdt("2026-06-02T11:00:00")})
-	outside := e.seed(t, googletest.Event{Summary: "Out", Start: gdt("2026-08-02T10:00:00"), End: gdt("2026-08-02T11:00:00")})
-	series := e.seed(t, googletest.Event{Summary: "Weekly", Start: gdt("2026-06-01T09:00:00"), End: gdt("2026-06-01T09:30:00"),
+	inWindow := e.seed(t, googletest.Event{Summary: "In", Start: nyTime("2026-06-02T10:00:00"), End: nyTime("2026-06-02T11:00:00")})
+	outside := e.seed(t, googletest.Event{Summary: "Out", Start: nyTime("2026-08-02T10:00:00"), End: nyTime("2026-08-02T11:00:00")})
+	series := e.seed(t, googletest.Event{Summary: "Weekly", Start: nyTime("2026-06-01T09:00:00"), End: nyTime("2026-06-01T09:30:00"),
 		Recurrence: []string{"RRULE:FREQ=WEEKLY;COUNT=3"}})
 	occ := func(date string) string { return series.ID + "_" + date + "T130000Z" }
 
@@ -641,16 +641,16 @@ func TestCalendarDelta(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upd, del, next := deltaRound(t, e, start, 2)
-	calJSONEqual(t, "first round", [][]string{ids(upd), sorted(del...)},
-		[][]string{sorted(inWindow.ID, occ("20260601"), occ("20260608"), occ("20260615")), {}})
+	upd, del, next := calDeltaRound(t, e, start, 2)
+	calJSONEqual(t, "first round", [][]string{eventIDs(upd), sortedIDs(del...)},
+		[][]string{sortedIDs(inWindow.ID, occ("20260601"), occ("20260608"), occ("20260615")), {}})
 
 	// Round 2: an edit, a new event, an event outside the window, a moved
 	// occurrence and a cancelled occurrence.
 	if _, err := e.c.UpdateEvent(ctx, e.acct, "primary", inWindow.ID, calendar.EventChange{Subject: calPtr("In (edited)")}, ""); err != nil {
 		t.Fatal(err)
 	}
-	ny := mustZone(t, nyZone)
+	ny := calZone(t, nyZone)
 	s, en := calendar.At(time.Date(2026, 6, 20, 8, 0, 0, 0, ny), ny), calendar.At(time.Date(2026, 6, 20, 9, 0, 0, 0, ny), ny)
 	added, err := e.c.CreateEvent(ctx, e.acct, "primary", calendar.EventChange{Subject: calPtr("New"), Start: &s, End: &en})
 	if err != nil {
@@ -667,8 +667,8 @@ func TestCalendarDelta(t *testing.T) {
 	if err := e.c.DeleteEvent(ctx, e.acct, "primary", occ("20260615"), ""); err != nil {
 		t.Fatal(err)
 	}
-	upd, del, next = deltaRound(t, e, next, 100)
-	calJSONEqual(t, "second round updated", ids(upd), sorted(inWindow.ID, added.ID, occ("20260608")))
+	upd, del, next = calDeltaRound(t, e, next, 100)
+	calJSONEqual(t, "second round updated", eventIDs(upd), sortedIDs(inWindow.ID, added.ID, occ("20260608")))
 	for _, ev := range upd {
 		if ev.ID == occ("20260608") && (ev.OccurrenceInfo == nil || ev.OccurrenceInfo.Type != calendar.OccurrenceModified) {
 			t.Errorf("moved occurrence = %+v", ev.OccurrenceInfo)
@@ -695,14 +695,14 @@ func TestCalendarDelta(t *testing.T) {
 	if _, err := e.c.UpdateEvent(ctx, e.acct, "primary", added.ID, calendar.EventChange{Start: &out1, End: &out2}, ""); err != nil {
 		t.Fatal(err)
 	}
-	upd, del, next = deltaRound(t, e, next, 100)
-	calJSONEqual(t, "third round", [][]string{ids(upd), sorted(del...)}, [][]string{{},
-		sorted(series.ID, occ("20260601"), occ("20260608"), occ("20260615"), outside.ID, added.ID)})
+	upd, del, next = calDeltaRound(t, e, next, 100)
+	calJSONEqual(t, "third round", [][]string{eventIDs(upd), sortedIDs(del...)}, [][]string{{},
+		sortedIDs(series.ID, occ("20260601"), occ("20260608"), occ("20260615"), outside.ID, added.ID)})
 
 	// A quiet round, then Google expires the token.
-	upd, del, next = deltaRound(t, e, next, 100)
+	upd, del, next = calDeltaRound(t, e, next, 100)
 	if len(upd)+len(del) != 0 {
-		t.Errorf("quiet round: %q %q", ids(upd), del)
+		t.Errorf("quiet round: %q %q", eventIDs(upd), del)
 	}
 	e.g.ExpireSyncTokens()
 	_, err = e.c.CalendarDeltaChanges(ctx, e.acct, calendar.DeltaRequest{Cursor: next, Limit: 10})
@@ -894,7 +894,7 @@ func TestEvent_zoneFallsBackToCalendar(t *testing.T) {
 	if len(p.Events) != 1 {
 		t.Fatalf("range = %d events", len(p.Events))
 	}
-	for _, ev := range normalized(got, p.Events[0]) {
+	for _, ev := range normalizedEvents(got, p.Events[0]) {
 		if ev.Start.TimeZone != nyZone || ev.Start.DateTime.Format(time.RFC3339) != "2026-06-01T06:00:00-04:00" ||
 			ev.End.TimeZone != nyZone || ev.End.DateTime.Format(time.RFC3339) != "2026-06-01T07:00:00-04:00" {
 			t.Errorf("start %v %q, end %v %q", ev.Start.DateTime, ev.Start.TimeZone, ev.End.DateTime, ev.End.TimeZone)
