@@ -907,3 +907,117 @@ func TestCalendar_otherUsersDataIsNotReachable(t *testing.T) {
 		t.Fatal("an account without a client made a call")
 	}
 }
+
+func TestEvents_recurrencePatternsRoundTrip(t *testing.T) {
+	t.Parallel()
+	e, acct, ct := calSetup(t)
+	ctx := context.Background()
+	ny := nyZone(t)
+	s, en := time.Date(2026, 9, 1, 10, 0, 0, 0, ny), time.Date(2026, 9, 1, 11, 0, 0, 0, ny) // a Tuesday
+	timed := func() (*calendar.DateTime, *calendar.DateTime) {
+		return &calendar.DateTime{DateTime: &s, TimeZone: "America/New_York"}, &calendar.DateTime{DateTime: &en, TimeZone: "America/New_York"}
+	}
+	allDay := func() (*calendar.DateTime, *calendar.DateTime) {
+		a, b := calendar.OnDate("2026-09-07"), calendar.OnDate("2026-09-08")
+		return &a, &b
+	}
+	tests := []struct {
+		name      string
+		times     func() (*calendar.DateTime, *calendar.DateTime)
+		simple    calendar.SimpleRecurrence
+		graphType string
+		graphZone string
+	}{
+		{"daily", timed, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqDaily, Interval: 3},
+			Range: calendar.Range{Type: calendar.RangeByCount, Count: 10}}, "daily", "Eastern Standard Time"},
+		{"weekly every other week from Sunday", timed, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqWeekly, Interval: 2,
+			DaysOfWeek: []string{"tuesday", "thursday"}, WeekStart: "sunday"}, Range: calendar.Range{Type: calendar.RangeByDate, RecurrenceEnd: "2026-12-31"}},
+			"weekly", "Eastern Standard Time"},
+		{"monthly", timed, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqMonthly, DayOfMonth: 1},
+			Range: calendar.Range{Type: calendar.RangeUnbounded}}, "absoluteMonthly", "Eastern Standard Time"},
+		{"monthly relative", timed, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqMonthlyRelative, DaysOfWeek: []string{"tuesday"}, Instance: "first"},
+			Range: calendar.Range{Type: calendar.RangeByCount, Count: 6}}, "relativeMonthly", "Eastern Standard Time"},
+		{"yearly", timed, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqYearly, DayOfMonth: 1, MonthOfYear: 9},
+			Range: calendar.Range{Type: calendar.RangeByCount, Count: 3}}, "absoluteYearly", "Eastern Standard Time"},
+		{"yearly relative", timed, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqYearlyRelative, DaysOfWeek: []string{"tuesday"}, Instance: "first", MonthOfYear: 9},
+			Range: calendar.Range{Type: calendar.RangeUnbounded}}, "relativeYearly", "Eastern Standard Time"},
+		{"all-day weekly", allDay, calendar.SimpleRecurrence{Pattern: calendar.Pattern{Frequency: calendar.FreqWeekly, DaysOfWeek: []string{"monday"}},
+			Range: calendar.Range{Type: calendar.RangeByCount, Count: 3}}, "weekly", "UTC"},
+	}
+	for _, tc := range tests {
+		start, end := tc.times()
+		subject := tc.name
+		simple := tc.simple
+		ch := calendar.EventChange{Subject: &subject, Start: start, End: end, Recurrence: &calendar.Recurrence{Simple: &simple}}
+		if err := ch.Validate(true); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		lines, err := ch.Recurrence.Rules(*ch.Start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := calendar.NewRecurrence(lines, *ch.Start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created, err := e.c.CreateEvent(ctx, acct, calendar.PrimaryID, ch)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var sent struct {
+			Recurrence struct {
+				Pattern struct{ Type string } `json:"pattern"`
+				Range   struct {
+					RecurrenceTimeZone string `json:"recurrenceTimeZone"`
+				} `json:"range"`
+			} `json:"recurrence"`
+		}
+		if err := json.Unmarshal(ct.last().body, &sent); err != nil || sent.Recurrence.Pattern.Type != tc.graphType || sent.Recurrence.Range.RecurrenceTimeZone != tc.graphZone {
+			t.Errorf("%s: sent %s", tc.name, ct.last().body)
+		}
+		got, err := e.c.GetEvent(ctx, acct, calendar.PrimaryID, created.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gj, _ := json.Marshal(got.Recurrence)
+		wj, _ := json.Marshal(want)
+		if string(gj) != string(wj) || got.RecurrenceType != calendar.RecurrenceMaster {
+			t.Errorf("%s: recurrence\n got %s\nwant %s", tc.name, gj, wj)
+		}
+	}
+}
+
+func TestEvents_unknownGraphZonesFallBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	ctx := context.Background()
+	ny := nyZone(t)
+	series := seedCalEvent(t, e, alice.ObjectID, "", graphtest.Event{Subject: "s", TimeZone: "Eastern Standard Time",
+		Start: time.Date(2026, 1, 6, 9, 0, 0, 0, ny), End: time.Date(2026, 1, 6, 10, 0, 0, 0, ny),
+		Recurrence: &graphtest.Recurrence{Pattern: graphtest.RecurrencePattern{Type: "daily", Interval: 1}, Range: graphtest.RecurrenceRange{Type: "noEnd", StartDate: "2026-01-06"}}})
+	single := seedCalEvent(t, e, alice.ObjectID, "", graphtest.Event{Subject: "x", TimeZone: "Eastern Standard Time",
+		Start: time.Date(2026, 1, 6, 9, 0, 0, 0, ny), End: time.Date(2026, 1, 6, 10, 0, 0, 0, ny)})
+	// Events made in desktop Outlook with a legacy custom zone carry
+	// originalStartTimeZone "tzone://Microsoft/Custom".
+	acct, _ := calAccount(t, e, alice, func(_ *http.Request, body []byte) []byte {
+		for _, k := range []string{"originalStartTimeZone", "originalEndTimeZone"} {
+			body = bytes.ReplaceAll(body, []byte(`"`+k+`":"Eastern Standard Time"`), []byte(`"`+k+`":"tzone://Microsoft/Custom"`))
+		}
+		return body
+	})
+	tests := []struct {
+		id, start string
+	}{
+		{single.ID, "2026-01-06T14:00:00Z UTC"},
+		{series.ID, "2026-01-06T09:00:00-05:00 America/New_York"}, // the recurrence's zone
+	}
+	for _, tc := range tests {
+		got, err := e.c.GetEvent(ctx, acct, calendar.PrimaryID, tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rfc3339(got.Start) != tc.start {
+			t.Errorf("%s: start %s, want %s", got.Subject, rfc3339(got.Start), tc.start)
+		}
+	}
+}
