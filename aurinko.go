@@ -79,9 +79,16 @@ type Config struct {
 	// Refresher tunes the background token refresher that Run starts.
 	Refresher accounts.RefresherConfig
 	// Webhooks tunes subscriptions and deliveries (retry window, timeouts,
-	// AllowInsecureTargets for development); its Store, Keyring, Now and
-	// Logger are filled from this Config.
+	// AllowInsecureTargets for development, poll intervals); its Store,
+	// Keyring, Now and Logger are filled from this Config, and its Feed and
+	// Push from the unified API and the connectors: a subscription is
+	// watched by delta sync, and through the provider's push (Graph
+	// subscriptions, Gmail watch) where the connector has one. Providers
+	// push to {PublicURL}{BasePath}/webhooks/push/{serviceType}.
 	Webhooks webhooks.Config
+	// DisableWatching turns provider watching off: subscriptions are then
+	// notified only when the host calls Webhooks().Notify.
+	DisableWatching bool
 	// Jobs tunes the background job runner that Run starts (concurrency,
 	// polling, leases); its Store, Handlers, Now and Logger are filled from
 	// this Config. Deliveries are bounded by Webhooks.RetryWindow, so
@@ -92,13 +99,14 @@ type Config struct {
 // Server is the wired backend. Create it with New; it is safe for
 // concurrent use.
 type Server struct {
-	store    store.Store
-	keyring  *seal.Keyring
-	logger   *slog.Logger
-	now      func() time.Time
-	client   *http.Client
-	basePath string
-	refresh  accounts.RefresherConfig
+	store     store.Store
+	keyring   *seal.Keyring
+	logger    *slog.Logger
+	now       func() time.Time
+	client    *http.Client
+	basePath  string
+	publicURL string
+	refresh   accounts.RefresherConfig
 
 	connectors *connectors.Registry
 	accounts   *accounts.Service
@@ -150,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PublicURL == "" {
 		return nil, fmt.Errorf("%w: PublicURL is required (the OAuth callback is built from it)", ErrConfig)
 	}
+	s.publicURL = cfg.PublicURL
 	var err error
 	if s.connectors, err = connectors.NewRegistry(cfg.Connectors...); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -175,12 +184,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	wc := cfg.Webhooks
 	wc.Store, wc.Keyring, wc.Now, wc.Logger = s.store, s.keyring, s.now, s.logger
+	if wc.Feed == nil && !cfg.DisableWatching {
+		wc.Feed = feed{u: s.unified, now: s.now}
+	}
+	if wc.Push == nil && !cfg.DisableWatching {
+		wc.Push = pushes{s: s}
+	}
 	if s.webhooks, err = webhooks.New(wc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	jc := cfg.Jobs
 	jc.Store, jc.Now, jc.Logger = s.store, s.now, s.logger
-	jc.Handlers = map[string]jobs.Handler{webhooks.JobKind: s.webhooks.Deliver}
+	jc.Handlers = map[string]jobs.Handler{webhooks.JobKind: s.webhooks.Deliver, webhooks.PollJobKind: s.webhooks.Poll}
 	if jc.MaxAttempts == 0 {
 		jc.MaxAttempts = 1000
 	}
@@ -276,5 +291,12 @@ func (s *Server) buildHandler() http.Handler {
 		ok := s.origins.allowed(r.Context(), origin)
 		return ok, ok && s.cookies
 	}})
-	return cors(s.sessions.Middleware(mux))
+	api := cors(s.sessions.Middleware(mux))
+	// The providers' push endpoint is outside the session middleware:
+	// providers authenticate as the connector checks (a Pub/Sub push
+	// carries Google's JWT as its bearer token, which is no session).
+	outer := http.NewServeMux()
+	s.webhooks.RegisterPush(outer, s.basePath)
+	outer.Handle("/", api)
+	return outer
 }

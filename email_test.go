@@ -34,9 +34,14 @@ type mailEnv struct {
 	apiURL   string
 	client   *http.Client
 	seededAt time.Time
+	srv      *aurinko.Server
 }
 
-func newMailEnv(t *testing.T) *mailEnv {
+func newMailEnv(t *testing.T) *mailEnv { t.Helper(); return newMailEnvWith(t, nil) }
+
+// newMailEnvWith is newMailEnv with a hook that adjusts the server's
+// Config.
+func newMailEnvWith(t *testing.T, adjust func(*aurinko.Config)) *mailEnv {
 	t.Helper()
 	megan := graphtest.User{ObjectID: "00000000-0000-0000-0000-0000000000b2", TenantID: "00000000-0000-0000-0000-00000000c0de",
 		UserPrincipalName: "megan@contoso.example", Mail: "megan@contoso.example", DisplayName: "Megan Bowen"}
@@ -51,8 +56,12 @@ func newMailEnv(t *testing.T) *mailEnv {
 		t.Fatal(err)
 	}
 	api := httptest.NewUnstartedServer(nil)
-	srv, err := aurinko.New(aurinko.Config{Store: memstore.New(memstore.Options{}), Keyring: testKeyring(t), HTTPClient: hc,
-		PublicURL: "https://" + api.Listener.Addr().String(), Connectors: []connectors.Connector{o365}})
+	cfg := aurinko.Config{Store: memstore.New(memstore.Options{}), Keyring: testKeyring(t), HTTPClient: hc,
+		PublicURL: "https://" + api.Listener.Addr().String(), Connectors: []connectors.Connector{o365}}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	srv, err := aurinko.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +73,7 @@ func newMailEnv(t *testing.T) *mailEnv {
 	if err := srv.PutApp(ctx, aurinko.AppSpec{ClientID: appID, ClientSecret: appSecret, ReturnURLs: []string{returnURL}}); err != nil {
 		t.Fatal(err)
 	}
-	e := &mailEnv{t: t, api: api, graph: g, adele: adele, megan: megan, apiURL: api.URL + "/v1", client: api.Client()}
+	e := &mailEnv{t: t, api: api, graph: g, adele: adele, megan: megan, apiURL: api.URL + "/v1", client: api.Client(), srv: srv}
 	e.tokA = e.signIn(adele)
 	e.tokB = e.signIn(megan)
 	return e

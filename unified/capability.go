@@ -3,13 +3,19 @@ package unified
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aurinko-go/aurinko/apierr"
+	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/unified/calendar"
 	"github.com/aurinko-go/aurinko/unified/contacts"
 	"github.com/aurinko-go/aurinko/unified/provider"
 	"github.com/aurinko-go/aurinko/unified/tasks"
 )
+
+// ErrNoCapability is in the chain of the error of a call on an account
+// whose connector does not implement the API (400 over HTTP).
+var ErrNoCapability = errors.New("unified: the account's connector does not implement this API")
 
 // capability resolves ref to its account (of the app, and of the user
 // when ref names one) and finds the capability T on the account's
@@ -27,7 +33,7 @@ func capability[T any](ctx context.Context, h *Handler, ref AccountRef, what str
 	}
 	capa, ok := c.(T)
 	if !ok {
-		return zero, provider.Account{}, apierr.New(apierr.InvalidInput, "%s accounts have no %s API", a.ServiceType, what)
+		return zero, provider.Account{}, apierr.Wrap(ErrNoCapability, apierr.InvalidInput, fmt.Sprintf("%s accounts have no %s API", a.ServiceType, what))
 	}
 	id := a.ID
 	return capa, provider.Account{
@@ -164,4 +170,12 @@ func (h *Handler) openPage(token, kind string, acctID int64, scope string) (toke
 		return tokenClaims{}, apierr.New(apierr.InvalidInput, "the pageToken belongs to another calendar or list")
 	}
 	return c, nil
+}
+
+// Resolve returns the connector of ref's account and the account as
+// capabilities act on it (its client adds the account's fresh token).
+// Packages that drive capabilities outside an HTTP request (webhooks'
+// provider subscriptions) use it.
+func (h *Handler) Resolve(ctx context.Context, ref AccountRef) (connectors.Connector, provider.Account, error) {
+	return capability[connectors.Connector](ctx, h, ref, "connector")
 }

@@ -50,6 +50,16 @@ func (s *Service) Register(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("DELETE "+prefix+"/subscriptions/{id}", s.handleDelete)
 }
 
+// RegisterPush adds the providers' push endpoint, POST
+// {prefix}/webhooks/push/{serviceType}, to mux. It must be reachable by the
+// providers without a session (the connector authenticates each request)
+// and answers within the providers' deadlines: it only queues polls.
+func (s *Service) RegisterPush(mux *http.ServeMux, prefix string) {
+	if s.cfg.Push != nil {
+		mux.HandleFunc("POST "+prefix+"/webhooks/push/{serviceType}", s.handlePush)
+	}
+}
+
 func (s *Service) principal(w http.ResponseWriter, r *http.Request) (session.Principal, bool) {
 	fail := func(err error) (session.Principal, bool) {
 		apierr.Write(w, r, s.logger, err)

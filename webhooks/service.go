@@ -61,6 +61,28 @@ type Config struct {
 	Transport *http.Transport
 	Now       func() time.Time
 	Logger    *slog.Logger
+
+	// Feed reads the changes of a subscription's resource by delta sync.
+	// Without it, subscriptions are notified only when the host calls
+	// Notify. Package aurinko sets it.
+	Feed ChangeFeed
+	// Push finds the provider push capability of an account's connector;
+	// nil polls every subscription. Package aurinko sets it.
+	Push PushResolver
+	// PollInterval is how often a subscription without provider push is
+	// polled. Default DefaultPollInterval.
+	PollInterval time.Duration
+	// PushPollInterval is how often a subscription with provider push is
+	// polled anyway (and its provider subscription renewed when due).
+	// Default DefaultPushPollInterval.
+	PushPollInterval time.Duration
+	// PushLifetime is the expiry asked for a provider subscription.
+	// Default DefaultPushLifetime.
+	PushLifetime time.Duration
+	// RenewBefore: a provider subscription is renewed when it expires
+	// within this. Default DefaultRenewBefore; it must exceed
+	// PushPollInterval, else it is raised to twice that.
+	RenewBefore time.Duration
 }
 
 // Service manages subscriptions and delivers notifications.
@@ -86,6 +108,21 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.DeliveryTimeout <= 0 {
 		cfg.DeliveryTimeout = DefaultDeliveryTimeout
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.PushPollInterval <= 0 {
+		cfg.PushPollInterval = DefaultPushPollInterval
+	}
+	if cfg.PushLifetime <= 0 {
+		cfg.PushLifetime = DefaultPushLifetime
+	}
+	if cfg.RenewBefore <= 0 {
+		cfg.RenewBefore = DefaultRenewBefore
+	}
+	if cfg.RenewBefore <= cfg.PushPollInterval {
+		cfg.RenewBefore = 2 * cfg.PushPollInterval
 	}
 	s := &Service{store: cfg.Store, keyring: cfg.Keyring, cfg: cfg, now: cfg.Now, logger: cfg.Logger}
 	if s.now == nil {
@@ -211,6 +248,23 @@ func (s *Service) Create(ctx context.Context, appID string, accountID int64, req
 	if err != nil {
 		return store.Subscription{}, fmt.Errorf("webhooks: create subscription: %w", err)
 	}
+	if s.watching() {
+		sub2, err := s.startWatch(ctx, sub)
+		switch {
+		case errors.Is(err, ErrNotWatchable):
+			s.logger.Info("subscription not watched: the connector cannot read its changes", "subscription", sub.ID, "resource", sub.Resource)
+		case err != nil:
+			// Without a cursor the subscription would never be notified:
+			// undo it rather than answer success.
+			if derr := s.store.DeleteSubscription(context.WithoutCancel(ctx), sub.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {
+				s.logger.Warn("undo subscription", "subscription", sub.ID, "error", derr)
+			}
+			s.stopWatch(context.WithoutCancel(ctx), sub2)
+			return store.Subscription{}, fmt.Errorf("webhooks: start watching %s: %w", sub.Resource, err)
+		default:
+			sub = sub2
+		}
+	}
 	s.logger.Info("subscription created", "app", appID, "account", accountID, "subscription", sub.ID, "resource", sub.Resource)
 	return sub, nil
 }
@@ -297,11 +351,15 @@ func (s *Service) List(ctx context.Context, appID string, accountID int64, inclu
 // Delete removes a subscription of the account. Pending deliveries of it
 // are dropped when they come up.
 func (s *Service) Delete(ctx context.Context, appID string, accountID, id int64) error {
-	if _, err := s.Get(ctx, appID, accountID, id); err != nil {
+	sub, err := s.Get(ctx, appID, accountID, id)
+	if err != nil {
 		return err
 	}
 	if err := s.store.DeleteSubscription(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("webhooks: delete subscription: %w", err)
+	}
+	if s.watching() {
+		s.stopWatch(ctx, sub)
 	}
 	return nil
 }
