@@ -97,6 +97,13 @@ func (c *Connector) calDo(ctx context.Context, acct calendar.Account, r calCall,
 	if !strings.HasPrefix(r.url, c.graphBase()+"/") {
 		return &calendar.Error{Kind: calendar.ErrInvalid, Message: "invalid cursor", Err: errors.New("office365: refusing a URL outside Microsoft Graph")}
 	}
+	// An empty, "." or ".." id would name another resource (the
+	// collection, the calendar itself) once the path is normalized.
+	if pu, err := url.Parse(r.url); err != nil || slices.ContainsFunc(strings.Split(pu.EscapedPath()[1:], "/"), func(seg string) bool {
+		return seg == "" || seg == "." || seg == ".."
+	}) {
+		return &calendar.Error{Kind: calendar.ErrInvalid, Message: "invalid id", Err: errors.New("office365: refusing an empty or dot path segment")}
+	}
 	var body io.Reader
 	if r.body != nil {
 		b, err := json.Marshal(r.body)

@@ -1021,3 +1021,27 @@ func TestEvents_unknownGraphZonesFallBack(t *testing.T) {
 		}
 	}
 }
+
+func TestCalendar_dotAndEmptyIDsAreRefused(t *testing.T) {
+	t.Parallel()
+	e, acct, ct := calSetup(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"delete ..", func() error { return e.c.DeleteEvent(ctx, acct, "AAMkCal", "..", "") }},
+		{"delete .", func() error { return e.c.DeleteEvent(ctx, acct, calendar.PrimaryID, ".", "") }},
+		{"get empty", func() error { _, err := e.c.GetEvent(ctx, acct, calendar.PrimaryID, ""); return err }},
+		{"calendar ..", func() error { _, err := e.c.GetCalendar(ctx, acct, ".."); return err }},
+		{"respond in calendar .", func() error {
+			return e.c.RespondEvent(ctx, acct, ".", "e", calendar.ResponseRequest{Response: calendar.ResponseAccepted})
+		}},
+	}
+	for _, tc := range tests {
+		calWantKind(t, tc.call(), calendar.ErrInvalid)
+	}
+	if n := len(ct.requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
