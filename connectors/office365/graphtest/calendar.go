@@ -637,6 +637,7 @@ func (s *Server) SeedEvent(oid, calendarID string, e Event) (Event, error) {
 		return Event{}, fmt.Errorf("graphtest: SeedEvent: %s: %s", ge.code, ge.message)
 	}
 	uc.events[e.ID] = &calEvent{ev: e}
+	s.notifyEvent(oid, &e, "created")
 	return cloneEvent(e), nil
 }
 
@@ -664,6 +665,7 @@ func (s *Server) SeedOccurrenceChange(oid, masterID string, originalStart time.T
 	}
 	touchEvent(&ex, s.opts.Now())
 	ce.setOverride(occ.OriginalStart, &occOverride{ev: ex})
+	s.notifyEvent(oid, &ex, "updated")
 	return cloneEvent(ex), nil
 }
 
@@ -681,6 +683,7 @@ func (s *Server) CancelOccurrence(oid, masterID string, originalStart time.Time)
 		return fmt.Errorf("graphtest: CancelOccurrence: %w", err)
 	}
 	ce.setOverride(occ.OriginalStart, &occOverride{cancelled: true})
+	s.notifyEvent(oid, &occ, "deleted")
 	return nil
 }
 
@@ -711,6 +714,7 @@ func (s *Server) ChangeEvent(oid, id string, change func(*Event)) error {
 	}
 	touchEvent(&ev, s.opts.Now())
 	ce.ev = ev
+	s.notifyEvent(oid, &ev, "updated")
 	return nil
 }
 
@@ -727,6 +731,7 @@ func (s *Server) DeleteEvent(oid, id string) error {
 	if uc.events[id] == nil {
 		return fmt.Errorf("graphtest: DeleteEvent: no event %s", id)
 	}
+	s.notifyEvent(oid, &uc.events[id].ev, "deleted")
 	delete(uc.events, id)
 	return nil
 }

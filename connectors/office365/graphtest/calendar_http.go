@@ -286,6 +286,7 @@ func (s *Server) handleDeleteCalendar(w http.ResponseWriter, r *http.Request) {
 	if ge == nil {
 		for id, ce := range uc.events {
 			if ce.ev.CalendarID == c.ID {
+				s.notifyEvent(u.ObjectID, &ce.ev, "deleted")
 				delete(uc.events, id)
 			}
 		}
@@ -876,6 +877,7 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
 		s.fillEvent(u, &ev)
 		if ge = validateEvent(&ev); ge == nil {
 			uc.events[ev.ID] = &calEvent{ev: ev}
+			s.notifyEvent(u.ObjectID, &ev, "created")
 			out = s.eventJSON(u, &ev, v)
 			out["@odata.context"] = s.srv.URL + "/v1.0/$metadata#users('" + u.ObjectID + "')/events/$entity"
 		}
@@ -979,6 +981,7 @@ func (s *Server) patchEventLocked(r *http.Request, cs *calendarStore, u User, in
 	if occurrence {
 		ev.Type = "exception"
 	}
+	s.notifyEvent(u.ObjectID, &ev, "updated")
 	return s.eventJSON(u, &ev, v), nil
 }
 
@@ -995,6 +998,7 @@ func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) {
 	ge := notFound()
 	if found {
 		if ge = ifMatch(r, &ref.ev); ge == nil {
+			s.notifyEvent(u.ObjectID, &ref.ev, "deleted")
 			if ref.originalStart.IsZero() {
 				delete(uc.events, ref.ev.ID)
 			} else {
@@ -1047,6 +1051,7 @@ func (s *Server) respondHandler(action string) http.HandlerFunc {
 			}
 			touchEvent(&ev, now)
 			ref.store(ev)
+			s.notifyEvent(u.ObjectID, &ev, "updated")
 		}
 		s.mu.Unlock()
 		if ge != nil {

@@ -197,6 +197,7 @@ func (s *Server) SeedContact(oid string, c Contact) (Contact, error) {
 	b.touch(&cp, s.opts.Now())
 	cp.order = cp.seq
 	b.contacts[cp.ID] = &cp
+	s.notifyContact(oid, &cp, "created")
 	return cloneContact(cp), nil
 }
 
@@ -263,6 +264,7 @@ func (s *Server) ChangeContact(oid, id string, change func(*Contact)) error {
 	cp.ID, cp.ParentFolderID, cp.seq, cp.order = c.ID, c.ParentFolderID, c.seq, c.order
 	b.touch(&cp, s.opts.Now())
 	*c = cp
+	s.notifyContact(oid, c, "updated")
 	return nil
 }
 
@@ -279,6 +281,7 @@ func (s *Server) DeleteContact(oid, id string) error {
 	}
 	delete(b.contacts, id)
 	b.log.remove(id, c.ParentFolderID)
+	s.notifyContact(oid, c, "deleted")
 	return nil
 }
 
@@ -606,6 +609,7 @@ func (s *Server) handlePatchContact(st *contactStore, w http.ResponseWriter, r *
 	}
 	b.touch(&cp, s.opts.Now())
 	*ct = cp
+	s.notifyContact(c.User.ObjectID, ct, "updated")
 	out := contactJSON(ct, nil)
 	out["@odata.context"] = s.srv.URL + "/v1.0/$metadata#users('" + c.User.ObjectID + "')/contacts/$entity"
 	writeGraphJSON(w, r, http.StatusOK, out)
@@ -630,6 +634,7 @@ func (s *Server) handleDeleteContact(st *contactStore, w http.ResponseWriter, r 
 	default:
 		delete(b.contacts, ct.ID)
 		b.log.remove(ct.ID, ct.ParentFolderID)
+		s.notifyContact(c.User.ObjectID, ct, "deleted")
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

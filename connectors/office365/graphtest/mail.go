@@ -182,6 +182,7 @@ func (s *Server) SeedMessage(oid string, m Message) (Message, error) {
 	cp := m
 	mb.touch(&cp, s.opts.Now())
 	mb.messages[m.ID] = &cp
+	s.notifyMessage(oid, &cp, "created", "")
 	return cp, nil
 }
 
@@ -205,6 +206,7 @@ func (s *Server) ChangeMessage(oid, id string, change func(*Message)) error {
 		mb.removed = append(mb.removed, removal{id: id, folderID: before, seq: mb.seq})
 	}
 	mb.touch(m, s.opts.Now())
+	s.notifyMessage(oid, m, "updated", before)
 	return nil
 }
 
@@ -220,6 +222,7 @@ func (s *Server) DeleteMessage(oid, id string) error {
 	delete(mb.messages, id)
 	mb.seq++
 	mb.removed = append(mb.removed, removal{id: id, folderID: m.Folder, seq: mb.seq})
+	s.notifyMessage(oid, m, "deleted", m.Folder)
 	return nil
 }
 
@@ -274,6 +277,7 @@ func (s *Server) mailRoutes() {
 	s.mux.HandleFunc("POST /v1.0/me/sendMail", s.handleSendMail)
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders", s.handleListFolders)
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders/{fid}", s.handleGetFolder)
+	s.subscriptionRoutes()
 }
 
 // mailCaller authenticates a mail request: a delegated token with one of
@@ -795,6 +799,7 @@ func (s *Server) handlePatchMessage(w http.ResponseWriter, r *http.Request) {
 			m.Categories = slices.Clone(*patch.Categories)
 		}
 		mb.touch(m, s.opts.Now())
+		s.notifyMessage(c.User.ObjectID, m, "updated", m.Folder)
 		out = s.messageJSON(mb, m, nil, "", false)
 	}
 	s.mu.Unlock()
@@ -827,12 +832,14 @@ func (s *Server) handleMove(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, http.StatusNotFound, "ErrorItemNotFound", "The specified folder was not found in the store.")
 			return
 		}
+		before := m.Folder
 		if dest != m.Folder {
 			mb.seq++
 			mb.removed = append(mb.removed, removal{id: m.ID, folderID: m.Folder, seq: mb.seq})
 			m.Folder = dest
 		}
 		mb.touch(m, s.opts.Now())
+		s.notifyMessage(c.User.ObjectID, m, "updated", before)
 		out = s.messageJSON(mb, m, nil, "", false)
 	}
 	s.mu.Unlock()
@@ -955,9 +962,11 @@ func (s *Server) handleSendDraft(w http.ResponseWriter, r *http.Request) {
 		}
 		mb.seq++
 		mb.removed = append(mb.removed, removal{id: m.ID, folderID: m.Folder, seq: mb.seq})
+		before := m.Folder
 		m.IsDraft, m.Folder = false, mb.folderID("sentitems")
 		m.SentAt = s.opts.Now().UTC().Truncate(time.Second)
 		mb.touch(m, s.opts.Now())
+		s.notifyMessage(c.User.ObjectID, m, "updated", before)
 		s.sent = append(s.sent, *m)
 	}
 	s.mu.Unlock()

@@ -275,6 +275,7 @@ func (s *Server) SeedTodoTask(oid, listID string, t TodoTask) (TodoTask, error) 
 	if err != nil {
 		return TodoTask{}, fmt.Errorf("graphtest: SeedTodoTask: %w", err)
 	}
+	s.notifyTodoTask(oid, d.tasks[stored.ID], "created")
 	return stored, nil
 }
 
@@ -382,6 +383,7 @@ func (s *Server) ChangeTodoTask(oid, taskID string, change func(*TodoTask)) erro
 	cp.ID, cp.listID, cp.order = t.ID, t.listID, t.order
 	d.touchTask(&cp, s.opts.Now())
 	*t = cp
+	s.notifyTodoTask(oid, t, "updated")
 	return nil
 }
 
@@ -398,6 +400,7 @@ func (s *Server) DeleteTodoTask(oid, taskID string) error {
 	}
 	delete(d.tasks, taskID)
 	d.log.remove(taskID, t.listID)
+	s.notifyTodoTask(oid, t, "deleted")
 	return nil
 }
 
@@ -1010,7 +1013,11 @@ func (s *Server) handleCreateTodoTask(st *todoStore, w http.ResponseWriter, r *h
 		return
 	}
 	st.mu.Lock()
-	stored, err := st.dataLocked(c.User.ObjectID).addTask(r.PathValue("lid"), t, s.opts.Now())
+	d := st.dataLocked(c.User.ObjectID)
+	stored, err := d.addTask(r.PathValue("lid"), t, s.opts.Now())
+	if err == nil {
+		s.notifyTodoTask(c.User.ObjectID, d.tasks[stored.ID], "created")
+	}
 	st.mu.Unlock()
 	if err != nil {
 		pimNotFound(w, r)
@@ -1067,6 +1074,7 @@ func (s *Server) handlePatchTodoTask(st *todoStore, w http.ResponseWriter, r *ht
 	}
 	d.touchTask(&cp, now)
 	*t = cp
+	s.notifyTodoTask(c.User.ObjectID, t, "updated")
 	out := todoTaskJSON(t, nil)
 	out["@odata.context"] = s.todoContext(c.User.ObjectID, "('"+t.listID+"')/tasks/$entity")
 	writeGraphJSON(w, r, http.StatusOK, out)
@@ -1090,6 +1098,7 @@ func (s *Server) handleDeleteTodoTask(st *todoStore, w http.ResponseWriter, r *h
 	default:
 		delete(d.tasks, t.ID)
 		d.log.remove(t.ID, t.listID)
+		s.notifyTodoTask(c.User.ObjectID, t, "deleted")
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
