@@ -55,8 +55,11 @@ package office365
 //     429 ErrRateLimited and 5xx ErrUnavailable with Retry-After, 401 and
 //     403 ErrDenied, other 4xx ErrInvalid with Graph's error code.
 //   - Cursors are base64url JSON {kind, URL, calendar id}; a URL is
-//     followed only when it is below the connector's Graph base URL and
-//     the path of its kind.
+//     followed only when it is on the connector's Graph base URL (scheme,
+//     host, version), below /me/ or /users/, with the path of its kind
+//     and no dot segments; a link in a Graph answer that fails this is
+//     ErrUnavailable and is not handed out. No request goes to a path
+//     with an empty, "." or ".." segment (such an id is ErrInvalid).
 
 import (
 	"bytes"
@@ -226,8 +229,8 @@ func calBadCursor(why string) error {
 	return &calendar.Error{Kind: calendar.ErrInvalid, Message: "invalid cursor", Err: errors.New("office365: calendar cursor: " + why)}
 }
 
-// decodeCalCursor reads a cursor of the given kind and checks that its URL
-// is on the Graph base URL, below /me/, with the path of its kind.
+// decodeCalCursor reads a cursor of the given kind and checks its URL with
+// checkGraphURL.
 func (c *Connector) decodeCalCursor(s, kind string) (calCursor, error) {
 	var cur calCursor
 	if len(s) > maxCalCursor {
@@ -250,7 +253,8 @@ func (c *Connector) decodeCalCursor(s, kind string) (calCursor, error) {
 }
 
 // checkGraphURL accepts a URL on the Graph base (scheme, host, port, the
-// version path) below /me/, whose path ends as the cursor kind's does.
+// version path) below /me/ or /users/, whose path ends as the cursor
+// kind's does.
 func (c *Connector) checkGraphURL(raw, kind string) error {
 	base, err := url.Parse(c.graphBase())
 	if err != nil {
@@ -264,7 +268,10 @@ func (c *Connector) checkGraphURL(raw, kind string) error {
 		return calBadCursor("not on the Graph host")
 	}
 	rawPath := strings.ToLower(u.EscapedPath())
-	if !strings.HasPrefix(u.Path, base.Path+"/me/") || strings.Contains(u.Path, "..") || strings.Contains(u.Path, "\\") ||
+	// Graph writes some links with the user's id (/users('{id}')/...).
+	under := strings.HasPrefix(u.Path, base.Path+"/me/") || strings.HasPrefix(u.Path, base.Path+"/users/") || strings.HasPrefix(u.Path, base.Path+"/users(")
+	dots := slices.ContainsFunc(strings.Split(u.Path, "/"), func(seg string) bool { return seg == "." || seg == ".." })
+	if !under || dots || strings.Contains(u.Path, "\\") ||
 		strings.Contains(rawPath, "%2f") || strings.Contains(rawPath, "%2e") || strings.Contains(rawPath, "%5c") {
 		return calBadCursor("not a calendar path")
 	}
