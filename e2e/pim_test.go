@@ -614,3 +614,135 @@ func readAll(t *testing.T, e *pimEnv, tok, path, delta string) streamRead {
 	t.Fatal("sync stream did not end")
 	return out
 }
+
+// TestPIM_listsSyncAndExpiryOnBothProviders covers the calendar and task
+// list endpoints and every sync stream, including the 410 that tells a
+// client its delta token expired, on both providers.
+func TestPIM_listsSyncAndExpiryOnBothProviders(t *testing.T) {
+	t.Parallel()
+	e := newPIMEnv(t)
+	e.seedCalendars()
+	type side struct {
+		name, tok string
+		expire    func()
+	}
+	sides := []side{
+		{"google", e.google, func() { e.gfake.ExpireSyncTokens(); e.gfake.ExpirePeopleSyncTokens("grace@corp.example") }},
+		{"microsoft", e.ms, func() { e.mfake.ExpireCalendarDeltaTokens(); e.mfake.ExpireContactDeltaTokens(); e.mfake.ExpireTodoDeltaTokens() }},
+	}
+	var cals [2]map[string]any
+	var lists [2]map[string]any
+	for i, s := range sides {
+		// Calendars: the primary is listed and read by alias; a new one
+		// can be created, read and renamed.
+		l := e.must(200, s.tok, "GET", "/calendars", nil)
+		found := false
+		for _, r := range l["records"].([]any) {
+			if r.(map[string]any)["primary"] == true {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no primary calendar in %v", s.name, l)
+		}
+		if p := e.must(200, s.tok, "GET", "/calendars/primary", nil); p["primary"] != true {
+			t.Errorf("%s: /calendars/primary = %v", s.name, p)
+		}
+		c := e.must(201, s.tok, "POST", "/calendars", map[string]any{"name": "Team"})
+		id := url.PathEscape(c["id"].(string))
+		e.must(200, s.tok, "PATCH", "/calendars/"+id, map[string]any{"name": "Team B"})
+		cals[i] = e.must(200, s.tok, "GET", "/calendars/"+id, nil)
+		if cals[i]["name"] != "Team B" {
+			t.Errorf("%s: renamed calendar = %v", s.name, cals[i])
+		}
+		if status, _ := e.call(s.tok, "GET", "/calendars/nosuchcalendar0001", nil); status != 404 {
+			t.Errorf("%s: unknown calendar = %d", s.name, status)
+		}
+
+		// Task lists: create, rename, delete.
+		nl := e.must(201, s.tok, "POST", "/tasklists", map[string]any{"title": "Errands"})
+		lid := url.PathEscape(nl["id"].(string))
+		lists[i] = e.must(200, s.tok, "PATCH", "/tasklists/"+lid, map[string]any{"title": "Errands 2"})
+		if lists[i]["title"] != "Errands 2" {
+			t.Errorf("%s: renamed list = %v", s.name, lists[i])
+		}
+		e.must(201, s.tok, "POST", "/tasklists/"+lid+"/tasks", map[string]any{"title": "Milk"})
+
+		// Every sync stream: a first round, a change, the change in the
+		// next round, then expiry: 410.
+		cst := e.must(200, s.tok, "POST", "/calendars/primary/sync?"+pimWindow, nil)
+		cu := readAll(t, e, s.tok, "/calendars/primary/sync/updated", cst["syncUpdatedToken"].(string))
+		cd := readAll(t, e, s.tok, "/calendars/primary/sync/deleted", cst["syncDeletedToken"].(string))
+		var planning string
+		for _, r := range cu.records {
+			if m := r.(map[string]any); m["subject"] == "Planning" {
+				planning = m["id"].(string)
+			}
+		}
+		if planning == "" {
+			t.Fatalf("%s: Planning not in the first calendar round", s.name)
+		}
+		e.must(200, s.tok, "DELETE", "/calendars/primary/events/"+url.PathEscape(planning), nil)
+		cd2 := readAll(t, e, s.tok, "/calendars/primary/sync/deleted", cd.delta)
+		if !containsID(cd2.records, planning) {
+			t.Errorf("%s: deleted calendar stream = %v, want %s", s.name, cd2.records, planning)
+		}
+
+		tst := e.must(200, s.tok, "POST", "/tasklists/"+lid+"/sync", nil)
+		tu := readAll(t, e, s.tok, "/tasklists/"+lid+"/sync/updated", tst["syncUpdatedToken"].(string))
+		if len(tu.records) != 1 {
+			t.Errorf("%s: first task round = %v", s.name, tu.records)
+		}
+		milk := tu.records[0].(map[string]any)["id"].(string)
+		e.must(200, s.tok, "PATCH", "/tasklists/"+lid+"/tasks/"+url.PathEscape(milk), map[string]any{"title": "Oat milk"})
+		tu2 := readAll(t, e, s.tok, "/tasklists/"+lid+"/sync/updated", tu.delta)
+		if len(tu2.records) != 1 || tu2.records[0].(map[string]any)["title"] != "Oat milk" {
+			t.Errorf("%s: second task round = %v", s.name, tu2.records)
+		}
+
+		kst := e.must(200, s.tok, "POST", "/contacts/sync", nil)
+		ku := readAll(t, e, s.tok, "/contacts/sync/updated", kst["syncUpdatedToken"].(string))
+
+		s.expire()
+		for _, p := range []string{"/calendars/primary/sync/updated?deltaToken=" + url.QueryEscape(cu.delta),
+			"/contacts/sync/updated?deltaToken=" + url.QueryEscape(ku.delta)} {
+			if status, body := e.call(s.tok, "GET", p, nil); status != 410 {
+				t.Errorf("%s: %s after expiry = %d %v, want 410", s.name, p, status, body)
+			}
+		}
+		if s.name == "microsoft" {
+			if status, body := e.call(s.tok, "GET", "/tasklists/"+lid+"/sync/updated?deltaToken="+url.QueryEscape(tu2.delta), nil); status != 410 {
+				t.Errorf("%s: task sync after expiry = %d %v, want 410", s.name, status, body)
+			}
+		}
+		// A token of one calendar is refused for another.
+		if status, _ := e.call(s.tok, "GET", "/calendars/"+id+"/sync/updated?deltaToken="+url.QueryEscape(cu.delta), nil); status != 400 {
+			t.Errorf("%s: a primary-calendar token used for another calendar = %d, want 400", s.name, status)
+		}
+		e.must(200, s.tok, "DELETE", "/tasklists/"+lid, nil)
+		if status, _ := e.call(s.tok, "GET", "/tasklists/"+lid, nil); status != 404 {
+			t.Errorf("%s: deleted list reads %d", s.name, status)
+		}
+	}
+	// What the providers differ in by nature: Google calendars have a zone
+	// and several reminders per event, Graph calendars neither.
+	if cals[0]["multipleRemindersSupported"] != true || cals[1]["multipleRemindersSupported"] != false || cals[1]["timezone"] != nil {
+		t.Errorf("provider facts of the calendars: %v / %v", cals[0], cals[1])
+	}
+	for _, c := range cals {
+		for _, k := range []string{"color", "multipleRemindersSupported", "timezone"} {
+			delete(c, k)
+		}
+	}
+	same(t, "the created calendar", cals[0], cals[1])
+	same(t, "the renamed task list", lists[0], lists[1])
+}
+
+func containsID(recs []any, id string) bool {
+	for _, r := range recs {
+		if r.(map[string]any)["id"] == id {
+			return true
+		}
+	}
+	return false
+}
