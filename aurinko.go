@@ -228,6 +228,20 @@ func (s *Server) Run(ctx context.Context) error {
 // notifications, SigningSecret gives an app's secret.
 func (s *Server) Webhooks() *webhooks.Service { return s.webhooks }
 
+// Email is the unified Email API as Go methods (what the /v1/email
+// endpoints call): a host reads and sends mail for an account without
+// HTTP. Calls name the account with a unified.AccountRef.
+func (s *Server) Email() *unified.Email { return s.unified.Email() }
+
+// Calendar is the unified Calendar API as Go methods (/v1/calendars).
+func (s *Server) Calendar() *unified.Calendar { return s.unified.Calendar() }
+
+// Contacts is the unified Contacts API as Go methods (/v1/contacts).
+func (s *Server) Contacts() *unified.Contacts { return s.unified.Contacts() }
+
+// Tasks is the unified Tasks API as Go methods (/v1/tasklists).
+func (s *Server) Tasks() *unified.Tasks { return s.unified.Tasks() }
+
 // Accounts returns the account service: apps, users, accounts, tokens.
 func (s *Server) Accounts() *accounts.Service { return s.accounts }
 
