@@ -153,6 +153,7 @@ func (s *Server) recordLocked(u *User, mb *mailbox, r historyRecord) uint64 {
 	if m := mb.msgs[r.msgID]; m != nil {
 		m.HistoryID = mb.historyID
 	}
+	s.notifyWatchLocked(u, r)
 	return mb.historyID
 }
 
