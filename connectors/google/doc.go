@@ -49,4 +49,87 @@
 // and keywords, status updates, attachment ids and delta sync through
 // Gmail history. It is not yet a client of the Calendar, People or Tasks
 // data.
+//
+// # Calendar
+//
+// The connector implements calendar.Provider over the Calendar API v3
+// (REST and JSON with the account's client, at
+// Endpoints.CalendarBaseURL + "/calendar/v3"). The calendar id alias
+// "primary" is Google's own "primary".
+//
+//   - Calendars: ListCalendars is calendarList.list (maxResults 250,
+//     pageToken), GetCalendar calendarList.get; CreateCalendar is
+//     calendars.insert and UpdateCalendar calendars.patch (name →
+//     summary, description, timeZone); the color is the calendar list
+//     entry's backgroundColor, written with calendarList.patch
+//     (colorRgbFormat=true). Name is the entry's summaryOverride when set.
+//     accessRole freeBusyReader reads as reader.
+//   - ListEventRange is events.list with singleEvents=true,
+//     orderBy=startTime, timeMin/timeMax, maxResults=Limit and pageToken:
+//     single events and occurrences, never series masters or cancelled
+//     occurrences. GetEvent is events.get; a cancelled event is
+//     ErrNotFound unless the account is an attendee (not the organizer):
+//     then it reads with meetingInfo.canceled.
+//   - Times: a timed start is the instant in the event's start.timeZone
+//     (else the calendar's timeZone), the end in end.timeZone (else the
+//     start's zone), originalStartTime likewise; all-day events are dates
+//     with Google's exclusive end date. A series master carries
+//     calendar.NewRecurrence(recurrence, start); lines NewRecurrence
+//     cannot read (EXRULE) leave Recurrence nil.
+//   - Occurrences (recurringEventId set) are "modified" when they differ
+//     from their series master, read with events.get once per series and
+//     call: start moved from originalStartTime, another duration,
+//     summary, description, location, status, transparency, visibility
+//     or guest list (addresses, optional, resource; not responses).
+//     Google keeps no "exception" flag on an instance, and a stored
+//     exception whose fields equal the master's reads the same as a
+//     regular occurrence anyway. Without a readable master only a moved
+//     start counts.
+//   - Organizer is organizer{email, displayName}. meetingInfo is set only
+//     when attendees other than the organizer exist; they are listed
+//     without the organizer, type resource/optional/required, response
+//     needsAction → noResponse; meetingInfo.response is the self
+//     attendee's answer (accepted for the organizer). hangoutLink or a
+//     hangoutsMeet conferenceData is onlineMeetingProvider hangoutsMeet
+//     with its video, phone, sip and "more" entry points.
+//   - description is text: an HTML description (as Calendar's web UI
+//     writes) is converted. transparency opaque → busy, transparent →
+//     free; visibility default/public → normal, private, confidential.
+//     categories do not exist at Google: read as none, ignored on write.
+//   - CreateEvent is events.insert, UpdateEvent events.patch and
+//     DeleteEvent events.delete, each with sendUpdates=all (Google's
+//     default sends no invitations; Graph sends them) and If-Match when
+//     the client gave an etag (412 → ErrPrecondition). showAs free is
+//     transparent and anything else opaque; sensitivity normal is
+//     visibility default and personal is private. MeetingInfo replaces
+//     the guest list, keeping the answers of guests who stay and the
+//     organizer's own entry. MeetingInfo.OnlineMeeting adds a Google Meet
+//     conference (conferenceData.createRequest, conferenceDataVersion=1).
+//   - RespondEvent reads the event, sets the self attendee's
+//     responseStatus (and comment) and patches attendees with its etag
+//     as If-Match (retried on 412), sendUpdates=all or none by Notify. The
+//     organizer answering is ErrConflict, as is an account not invited.
+//   - FreeBusy is freebusy.query in chunks of 50 addresses; each busy
+//     period has status busy; a calendar error is the schedule's Error
+//     (its reason, e.g. notFound).
+//   - Delta sync follows Google's "Synchronize resources efficiently": the
+//     first round is events.list with singleEvents=true and the window as
+//     timeMin/timeMax, paged, whose last page's nextSyncToken starts the
+//     next round; the next rounds send syncToken with singleEvents=true
+//     and without timeMin/timeMax (Google refuses them with a sync token)
+//     and read every change of the calendar, so the connector filters to
+//     the window itself: a changed event overlapping the window is
+//     Updated; a single event outside it is Deleted (it may have moved
+//     out); an occurrence outside it is Deleted when its original slot
+//     overlaps the window, else skipped (so that a changed series does
+//     not report its whole expansion). A cancelled event is Deleted; when
+//     it is not an occurrence it may be a series, whose occurrences in
+//     the window (events.instances with showDeleted=true) are Deleted
+//     too. 410 (fullSyncRequired) is ErrCursorExpired.
+//   - Errors: 400 ErrInvalid (with Google's message), 401 and 403
+//     ErrDenied (403 rateLimitExceeded, userRateLimitExceeded and
+//     quotaExceeded are ErrRateLimited), 404 and 410 deleted ErrNotFound,
+//     409 ErrConflict, 410 otherwise ErrCursorExpired, 412
+//     ErrPrecondition, 413 ErrTooLarge, 429 ErrRateLimited and 5xx
+//     ErrUnavailable with Retry-After, network failures ErrUnavailable.
 package google

@@ -56,7 +56,54 @@
 // 429 rateLimitExceeded with Retry-After after RateLimitNext.
 //
 // Not implemented yet: Gmail drafts, threads.list, batch requests and
-// media uploads (/upload/gmail/...), Calendar, People (contacts) and
-// Tasks data, push notifications, the device flow. Mux and Authorize are
-// exported so that those endpoints can be added next to these.
+// media uploads (/upload/gmail/...), the device flow. Mux and Authorize
+// are exported so that those endpoints can be added next to these.
+//
+// Besides Gmail the fake serves the Calendar API (below), the People API
+// for contacts (people.go: connections.list with sync tokens, get,
+// batchGet, createContact, updateContact with etag checks,
+// deleteContact; SeedContact, UpdateContact, DeleteContact,
+// ExpirePeopleSyncTokens) and the Tasks API (tasks.go: task lists and
+// tasks with updatedMin, showDeleted, showHidden, move and clear;
+// SeedTaskList, SeedTask). The head of each file details what it
+// implements and where it chose behaviour Google does not document.
+//
+// # Calendar
+//
+//   - the Google Calendar API v3 at /calendar/v3 over an in-memory store per
+//     user (scopes calendar, calendar.readonly, calendar.events,
+//     calendar.events.readonly; 401/403/429 as for Gmail; errors in the
+//     format of Calendar's errors guide): calendarList.list (maxResults,
+//     pageToken, showDeleted, showHidden, minAccessRole, syncToken) and
+//     calendarList.get; calendars.get, insert, patch, update and delete
+//     ("primary" is the user's address; the primary cannot be deleted);
+//     events.list (timeMin/timeMax as RFC 3339 with offset, singleEvents
+//     expanding series with rrule-go in the series' time zone so local
+//     times hold across DST, exceptions applied, orderBy=startTime|updated,
+//     maxResults up to 2500, pageToken, showDeleted, updatedMin, iCalUID,
+//     q, eventTypes, private/sharedExtendedProperty, timeZone,
+//     maxAttendees, syncToken with nextSyncToken on the last page only,
+//     410 fullSyncRequired after ExpireSyncTokens), events.get
+//     (If-None-Match 304), insert (client ids, 409 duplicate,
+//     conferenceDataVersion=1 with createRequest makes a Meet link),
+//     patch and update (patch merges objects; If-Match 412
+//     conditionNotMet; on an instance id they store an exception), delete
+//     (204, then 410 deleted; on an instance id it cancels that
+//     occurrence, on a series its exceptions too), events.instances; and
+//     freeBusy (opaque events and instances not cancelled nor declined,
+//     merged and clipped; errors notFound for calendars the user does not
+//     own). Validation answers timeRangeEmpty, invalid time zone, invalid
+//     recurrence rule, missing start/end, mixed date/dateTime, bad ids and
+//     attendees. Every write bumps the event's etag and updated, and its
+//     sequence unless only attendee responses changed. SeedCalendar,
+//     SeedEvent (also exceptions and cancelled occurrences), Calendars,
+//     Events, Event and ExpireSyncTokens drive it from Go.
+//
+// The fake's own choices where Google documents none: a series without
+// timeMax expands to at most 1000 instances; an ordered listing (orderBy)
+// carries no nextSyncToken; deleted events stay as cancelled tombstones.
+// Not implemented: acl, colors, settings, calendarList insert/patch/
+// update/delete, calendars.clear, events.import/move/quickAdd/watch,
+// channels, attachments, invitations delivered to other users' calendars,
+// free/busy of other users' calendars, updatedMinTooLongAgo.
 package googletest

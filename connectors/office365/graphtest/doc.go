@@ -52,8 +52,23 @@
 // SyncStateNotFound after ExpireDeltaTokens. Mailboxes are seeded with
 // SeedMessage and changed with ChangeMessage and DeleteMessage.
 //
-// Calendar, contacts and tasks endpoints are not implemented here.
-// The Server is built to grow them: Handle adds routes to its mux,
+// Calendar (calendar*.go): calendars, events with If-Match, calendarView
+// and instances expanding patterned recurrence in the series' zone
+// (Windows or IANA names), exceptions and cancelled occurrences,
+// accept/decline/tentativelyAccept, calendarView/delta, getSchedule;
+// SeedCalendar, SeedEvent, SeedOccurrenceChange, CancelOccurrence,
+// ChangeEvent, DeleteEvent, ExpireCalendarDeltaTokens.
+//
+// Contacts (contacts.go): personal contacts and contact folders with
+// $select/$top/$skip/$filter, If-Match, strict bodies and contacts delta;
+// SeedContact, ChangeContact, DeleteContact, ExpireContactDeltaTokens.
+//
+// Microsoft To Do (todo.go): task lists (the built-in defaultList per
+// user) and tasks with If-Match and tasks delta; SeedTodoList,
+// SeedTodoTask, ChangeTodoTask, DeleteTodoTask, ExpireTodoDeltaTokens.
+//
+// The head of each file details what it implements and where it chose
+// behaviour Graph does not document. Handle adds routes to the mux,
 // Authenticate checks a Graph bearer token and answers the documented 401,
 // and WriteError writes Graph's error body.
 package graphtest
