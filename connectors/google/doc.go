@@ -47,8 +47,10 @@
 // The connector implements email.Mailbox (package unified/email) on the
 // Gmail API; mail.go documents the mapping of labels to folders, sysLabels
 // and keywords, status updates, attachment ids and delta sync through
-// Gmail history. It is not yet a client of the Calendar, People or Tasks
-// data.
+// Gmail history. It implements calendar.Provider on the Calendar API
+// (below), contacts.Provider on the People API (contacts.go) and
+// tasks.Provider on the Tasks API (tasks.go); the head of each file
+// documents its mapping.
 //
 // # Calendar
 //

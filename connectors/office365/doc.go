@@ -43,5 +43,9 @@
 //     (/me/mailFolders/inbox/messages/delta; Graph delta is per folder),
 //     always with Prefer: IdType="ImmutableId".
 //
-// This package does not read calendars, contacts or tasks.
+// It implements calendar.Provider on Graph calendars, calendarView and
+// calendarView delta (calendar*.go), contacts.Provider on personal
+// contacts (contacts.go) and tasks.Provider on Microsoft To Do (todo.go);
+// the head of each file documents its mapping, including what Graph
+// cannot store and is therefore refused with ErrUnsupported.
 package office365
