@@ -58,3 +58,11 @@ func WindowsZone(iana string) string {
 	}
 	return ianaToWindows[iana]
 }
+
+// IANAZone returns the IANA zone CLDR maps a Windows time zone name to
+// (its "001" territory), such as "America/New_York" for "Eastern Standard
+// Time". Names match exactly, as Windows compares them.
+func IANAZone(windows string) (string, bool) {
+	iana, ok := windowsToIANA[windows]
+	return iana, ok
+}

@@ -58,10 +58,8 @@ package graphtest
 // and CancelOccurrence for exceptions), changed with ChangeEvent and
 // DeleteEvent, and read back with Calendars, Events and DefaultCalendarID.
 //
-// The Windows time zone table (windowszones.go) is generated from CLDR's
-// windowsZones.xml:
-//
-//go:generate go run gen_windowszones.go -in /usr/share/unicode/cldr/common/supplemental/windowsZones.xml -out windowszones.go
+// Windows time zone names map to IANA names with the CLDR table of package
+// unified/calendar (windowszones.go).
 
 import (
 	"crypto/rand"
