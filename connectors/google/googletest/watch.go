@@ -221,7 +221,7 @@ type pushJob struct {
 // so notifyWatchLocked may be called under Server.mu.
 type watchStore struct {
 	mu        sync.Mutex
-	idle      *sync.Cond // signalled when pending drops or the worker stops
+	idle      *sync.Cond              // signalled when pending drops or the worker stops
 	endpoints map[string]PushEndpoint // by topic
 	watches   map[string]*mailWatch   // by user subject
 	sent      []PushDelivery
