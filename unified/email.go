@@ -541,3 +541,217 @@ func providerError(err error) error {
 	}
 	return err
 }
+
+// tokenThreadPage is the kind of the page tokens of a conversation; their
+// Scope is the thread id, so that a token of one conversation is refused
+// for another (and for message lists).
+const tokenThreadPage = "email.thread"
+
+// ConversationList asks for a page of the messages of a conversation.
+type ConversationList struct {
+	// PageToken is a nextPageToken of a previous page of the same
+	// conversation; when set, BodyType and Limit come from it.
+	PageToken string
+	// Limit is the page size, 1 to email.MaxLimit (0: email.DefaultLimit).
+	Limit    int
+	BodyType email.BodyType
+}
+
+// Conversation returns a page of the messages of the conversation
+// threadID (a message's threadId), oldest first.
+func (e *Email) Conversation(ctx context.Context, ref AccountRef, threadID string, p ConversationList) (MessagePage, error) {
+	if err := checkID("thread", threadID); err != nil {
+		return MessagePage{}, err
+	}
+	if p.Limit < 0 {
+		return MessagePage{}, apierr.New(apierr.InvalidInput, "limit must be positive")
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return MessagePage{}, err
+	}
+	req := email.ThreadRequest{Limit: p.Limit, BodyType: p.BodyType}
+	if p.PageToken != "" {
+		c, err := e.h.tokens.open(p.PageToken, tokenThreadPage, acct.ID, true, "pageToken")
+		if err != nil {
+			return MessagePage{}, err
+		}
+		if c.Scope != threadID {
+			return MessagePage{}, apierr.New(apierr.InvalidInput, "invalid pageToken")
+		}
+		req.Page, req.BodyType, req.Limit = c.Cursor, c.BodyType, c.Limit
+	}
+	if req.Limit == 0 {
+		req.Limit = email.DefaultLimit
+	}
+	req.Limit = min(req.Limit, email.MaxLimit)
+	page, err := mb.ListThread(ctx, acct, threadID, req)
+	if err != nil {
+		return MessagePage{}, mailError(err)
+	}
+	out := MessagePage{Records: normalized(page.Records), Length: len(page.Records)}
+	if page.NextPage != "" {
+		if out.NextPageToken, err = e.h.tokens.seal(tokenClaims{Kind: tokenThreadPage, Account: acct.ID, Cursor: page.NextPage,
+			Page: true, BodyType: req.BodyType, Limit: req.Limit, Scope: threadID}); err != nil {
+			return MessagePage{}, err
+		}
+	}
+	return out, nil
+}
+
+// Reply sends msg as a reply to the message id, in its conversation, and
+// answers like SendMessage. The parent message is read first: In-Reply-To
+// and References always come from it (msg's are replaced); a msg without
+// any recipient goes to the parent's Reply-To or From (the parent's To when
+// the account sent it), and with all (reply all) also to the parent's
+// other To and Cc recipients, the account's own address left out; an
+// empty subject becomes "Re: " and the parent's subject.
+func (e *Email) Reply(ctx context.Context, ref AccountRef, id string, msg email.OutgoingMessage, all bool) (SendResponse, error) {
+	if err := checkID("message", id); err != nil {
+		return SendResponse{}, err
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return SendResponse{}, err
+	}
+	parent, err := mb.GetMessage(ctx, acct, id, email.GetOptions{BodyType: email.BodyText})
+	if err != nil {
+		return SendResponse{}, mailError(err)
+	}
+	msg.InReplyTo = strings.TrimSpace(parent.InternetMessageID)
+	msg.References = email.ReplyReferences(parent)
+	if strings.ContainsAny(msg.InReplyTo+msg.References, "\r\n\x00") {
+		msg.InReplyTo, msg.References = "", ""
+	}
+	if len(msg.To)+len(msg.Cc)+len(msg.Bcc) == 0 {
+		msg.To, msg.Cc = email.ReplyRecipients(parent, acct.Email, all)
+	}
+	if strings.TrimSpace(msg.Subject) == "" {
+		msg.Subject = email.ReplySubject(parent.Subject)
+	}
+	if err := checkOutgoing(&msg); err != nil {
+		return SendResponse{}, err
+	}
+	res, err := mb.Reply(ctx, acct, id, msg)
+	if err != nil {
+		return SendResponse{}, mailError(err)
+	}
+	return SendResponse{Status: "Ok", ID: res.ID, ThreadID: res.ThreadID}, nil
+}
+
+// DraftMessage is a draft as GET /email/drafts/{id} answers it (the Aurinko
+// EmailDraft).
+type DraftMessage struct {
+	ID      string        `json:"id"`
+	Message email.Message `json:"message"`
+}
+
+// DraftSendResponse answers the send of a draft.
+type DraftSendResponse struct {
+	Status   string `json:"status"`
+	ID       string `json:"id,omitempty"`
+	ThreadID string `json:"threadId,omitempty"`
+}
+
+// checkDraft checks a draft's content as checkOutgoing checks a message,
+// except that a draft may have no recipient yet.
+func checkDraft(m *email.OutgoingMessage) error {
+	if len(m.To)+len(m.Cc)+len(m.Bcc) > 0 {
+		return checkOutgoing(m)
+	}
+	probe := *m
+	probe.To = []email.Address{{Address: "probe@example.com"}}
+	if err := checkOutgoing(&probe); err != nil {
+		return err
+	}
+	m.BodyType = probe.BodyType
+	return nil
+}
+
+// CreateDraft stores msg as a new draft and returns its id.
+func (e *Email) CreateDraft(ctx context.Context, ref AccountRef, msg email.OutgoingMessage) (email.Draft, error) {
+	if err := checkDraft(&msg); err != nil {
+		return email.Draft{}, err
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return email.Draft{}, err
+	}
+	d, err := mb.CreateDraft(ctx, acct, msg)
+	if err != nil {
+		return email.Draft{}, mailError(err)
+	}
+	return d, nil
+}
+
+// GetDraft returns a draft; opts.BodyType defaults to html.
+func (e *Email) GetDraft(ctx context.Context, ref AccountRef, id string, opts email.GetOptions) (DraftMessage, error) {
+	if err := checkID("draft", id); err != nil {
+		return DraftMessage{}, err
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return DraftMessage{}, err
+	}
+	if opts.BodyType == email.BodyNone {
+		opts.BodyType = email.BodyHTML
+	}
+	m, err := mb.GetDraft(ctx, acct, id, opts)
+	if err != nil {
+		return DraftMessage{}, mailError(err)
+	}
+	m.Normalize()
+	return DraftMessage{ID: id, Message: m}, nil
+}
+
+// UpdateDraft replaces the content of a draft with msg and returns the
+// draft's id (a new one for IMAP drafts).
+func (e *Email) UpdateDraft(ctx context.Context, ref AccountRef, id string, msg email.OutgoingMessage) (email.Draft, error) {
+	if err := checkID("draft", id); err != nil {
+		return email.Draft{}, err
+	}
+	if err := checkDraft(&msg); err != nil {
+		return email.Draft{}, err
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return email.Draft{}, err
+	}
+	d, err := mb.UpdateDraft(ctx, acct, id, msg)
+	if err != nil {
+		return email.Draft{}, mailError(err)
+	}
+	return d, nil
+}
+
+// SendDraft sends a draft. It returns an error whenever the provider has
+// not accepted it.
+func (e *Email) SendDraft(ctx context.Context, ref AccountRef, id string) (DraftSendResponse, error) {
+	if err := checkID("draft", id); err != nil {
+		return DraftSendResponse{}, err
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return DraftSendResponse{}, err
+	}
+	res, err := mb.SendDraft(ctx, acct, id)
+	if err != nil {
+		return DraftSendResponse{}, mailError(err)
+	}
+	return DraftSendResponse{Status: "Ok", ID: res.ID, ThreadID: res.ThreadID}, nil
+}
+
+// DeleteDraft deletes a draft for good.
+func (e *Email) DeleteDraft(ctx context.Context, ref AccountRef, id string) error {
+	if err := checkID("draft", id); err != nil {
+		return err
+	}
+	mb, acct, err := e.mailbox(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if err := mb.DeleteDraft(ctx, acct, id); err != nil {
+		return mailError(err)
+	}
+	return nil
+}

@@ -32,6 +32,13 @@ func (h *Handler) registerEmail(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("POST "+p+"/sync", h.startSync)
 	mux.HandleFunc("GET "+p+"/sync/updated", h.syncUpdated)
 	mux.HandleFunc("GET "+p+"/sync/deleted", h.syncDeleted)
+	mux.HandleFunc("POST "+p+"/messages/{id}/reply", h.replyMessage)
+	mux.HandleFunc("GET "+p+"/conversations/{threadId}", h.conversation)
+	mux.HandleFunc("POST "+p+"/drafts", h.createDraft)
+	mux.HandleFunc("GET "+p+"/drafts/{draftId}", h.getDraft)
+	mux.HandleFunc("PUT "+p+"/drafts/{draftId}", h.updateDraft)
+	mux.HandleFunc("DELETE "+p+"/drafts/{draftId}", h.deleteDraft)
+	mux.HandleFunc("POST "+p+"/drafts/{draftId}/send", h.sendDraft)
 }
 
 // ref is the account of the request's principal.
@@ -330,4 +337,173 @@ func (h *Handler) syncDeleted(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeJSON(w, http.StatusOK, page)
+}
+
+// POST /email/messages/{id}/reply?bodyType&returnIds&replyAll: 200 with
+// the EmailSendResponse. The body is an OutgoingEmailReply; replyAll
+// (not in the Aurinko spec) fills the recipients of a reply without any
+// with the parent's other recipients too.
+func (h *Handler) replyMessage(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var msg email.OutgoingMessage
+	var all bool
+	if msg.BodyType, err = queryBodyType(r); err == nil {
+		if msg.ReturnIDs, err = queryBool(r, "returnIds"); err == nil {
+			all, err = queryBool(r, "replyAll")
+		}
+	}
+	if err == nil {
+		err = h.decode(w, r, h.maxSend, &msg)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res, err := h.Email().Reply(r.Context(), ref, r.PathValue("id"), msg, all)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, res)
+}
+
+// GET /email/conversations/{threadId}?bodyType&pageToken&limit.
+func (h *Handler) conversation(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := ConversationList{PageToken: r.URL.Query().Get("pageToken")}
+	if p.Limit, err = queryInt(r, "limit"); err == nil {
+		p.BodyType, err = queryBodyType(r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.Email().Conversation(r.Context(), ref, r.PathValue("threadId"), p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, page)
+}
+
+// outgoingDraft reads the bodyType parameter and the OutgoingEmail body of
+// a draft write.
+func (h *Handler) outgoingDraft(w http.ResponseWriter, r *http.Request) (email.OutgoingMessage, error) {
+	var msg email.OutgoingMessage
+	bt, err := queryBodyType(r)
+	if err != nil {
+		return msg, err
+	}
+	if err := h.decode(w, r, h.maxSend, &msg); err != nil {
+		return msg, err
+	}
+	msg.BodyType = bt
+	return msg, nil
+}
+
+// POST /email/drafts?bodyType: 200 with the EmailDraftResponse.
+func (h *Handler) createDraft(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msg, err := h.outgoingDraft(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d, err := h.Email().CreateDraft(r.Context(), ref, msg)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, d)
+}
+
+// GET /email/drafts/{draftId}?bodyType&loadInlines: the EmailDraft.
+func (h *Handler) getDraft(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var opts email.GetOptions
+	if opts.BodyType, err = queryBodyType(r); err == nil {
+		opts.LoadInlines, err = queryBool(r, "loadInlines")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d, err := h.Email().GetDraft(r.Context(), ref, r.PathValue("draftId"), opts)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, d)
+}
+
+// PUT /email/drafts/{draftId}?bodyType: 200 with the EmailDraftResponse.
+func (h *Handler) updateDraft(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msg, err := h.outgoingDraft(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d, err := h.Email().UpdateDraft(r.Context(), ref, r.PathValue("draftId"), msg)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, d)
+}
+
+// DELETE /email/drafts/{draftId}: 200 {"status":"Ok"}.
+func (h *Handler) deleteDraft(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Email().DeleteDraft(r.Context(), ref, r.PathValue("draftId")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, okResponse{Status: "Ok"})
+}
+
+// POST /email/drafts/{draftId}/send: 200 with the EmailDraftSendResponse.
+// Scheduled sending (sendTime) is not supported (400); the optional
+// DraftSendDetails body (tracking) is read and ignored.
+func (h *Handler) sendDraft(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.ref(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("sendTime") != "" {
+		h.fail(w, r, apierr.New(apierr.InvalidInput, "scheduled sending (sendTime) is not supported"))
+		return
+	}
+	_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxStatusBody))
+	res, err := h.Email().SendDraft(r.Context(), ref, r.PathValue("draftId"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeJSON(w, http.StatusOK, res)
 }

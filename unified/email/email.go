@@ -135,7 +135,9 @@ const SnippetLength = 200
 // Normalize puts a message into the canonical form every provider shares:
 // times in UTC to the second, system labels in their documented order
 // without duplicates, keywords sorted without duplicates, the snippet
-// trimmed to SnippetLength runes, empty slices as nil and Omitted sorted.
+// trimmed to SnippetLength runes, the body's line ends as LF without
+// trailing line breaks (MIME bodies end in CRLF, Graph bodies do not),
+// empty slices as nil and Omitted sorted.
 // Package unified calls it on everything a connector returns.
 func (m *Message) Normalize() {
 	for _, t := range []*time.Time{&m.CreatedTime, &m.LastModifiedTime, &m.SentAt, &m.ReceivedAt} {
@@ -153,6 +155,7 @@ func (m *Message) Normalize() {
 	m.Keywords = sortedSet(m.Keywords)
 	m.Omitted = sortedSet(m.Omitted)
 	m.BodySnippet = snippet(m.BodySnippet)
+	m.Body = strings.TrimRight(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n")
 	if len(m.To) == 0 {
 		m.To = nil
 	}

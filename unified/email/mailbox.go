@@ -71,6 +71,29 @@ type Mailbox interface {
 	// provider no longer honours (Graph syncStateNotFound or 410, Gmail
 	// history 404) is ErrCursorExpired: the client starts again.
 	DeltaChanges(ctx context.Context, acct Account, req DeltaRequest) (DeltaPage, error)
+	// ListThread returns one page of the messages of the conversation
+	// threadID (a Message.ThreadID), oldest first, shaped as ListMessages
+	// shapes them. An unknown conversation is ErrNotFound.
+	ListThread(ctx context.Context, acct Account, threadID string, req ThreadRequest) (MessagePage, error)
+	// Reply sends msg as a reply to the message id, in its conversation.
+	// Package unified has filled msg's recipients, subject, InReplyTo and
+	// References from the parent message; the connector sends it the
+	// provider's way of replying, so that the provider threads it. It
+	// returns an error unless the provider has accepted the message.
+	Reply(ctx context.Context, acct Account, id string, msg OutgoingMessage) (SendResult, error)
+	// CreateDraft stores msg as a new draft (recipients are optional).
+	CreateDraft(ctx context.Context, acct Account, msg OutgoingMessage) (Draft, error)
+	// GetDraft reads a draft as GetMessage reads a message.
+	GetDraft(ctx context.Context, acct Account, id string, opts GetOptions) (Message, error)
+	// UpdateDraft replaces the whole content of a draft with msg. The
+	// answer carries the draft's id, which may be a new one.
+	UpdateDraft(ctx context.Context, acct Account, id string, msg OutgoingMessage) (Draft, error)
+	// SendDraft sends a draft to its recipients; the draft is gone
+	// afterwards. It returns an error unless the provider has accepted the
+	// message.
+	SendDraft(ctx context.Context, acct Account, id string) (SendResult, error)
+	// DeleteDraft deletes a draft for good (not to the trash).
+	DeleteDraft(ctx context.Context, acct Account, id string) error
 
 	mailbox()
 }
@@ -136,6 +159,41 @@ func (UnimplementedMailbox) DeltaStart(context.Context, Account, SyncOptions) (s
 // DeltaChanges implements Mailbox.
 func (UnimplementedMailbox) DeltaChanges(context.Context, Account, DeltaRequest) (DeltaPage, error) {
 	return DeltaPage{}, unsupported("delta sync")
+}
+
+// ListThread implements Mailbox.
+func (UnimplementedMailbox) ListThread(context.Context, Account, string, ThreadRequest) (MessagePage, error) {
+	return MessagePage{}, unsupported("reading a conversation")
+}
+
+// Reply implements Mailbox.
+func (UnimplementedMailbox) Reply(context.Context, Account, string, OutgoingMessage) (SendResult, error) {
+	return SendResult{}, unsupported("replying")
+}
+
+// CreateDraft implements Mailbox.
+func (UnimplementedMailbox) CreateDraft(context.Context, Account, OutgoingMessage) (Draft, error) {
+	return Draft{}, unsupported("creating a draft")
+}
+
+// GetDraft implements Mailbox.
+func (UnimplementedMailbox) GetDraft(context.Context, Account, string, GetOptions) (Message, error) {
+	return Message{}, unsupported("reading a draft")
+}
+
+// UpdateDraft implements Mailbox.
+func (UnimplementedMailbox) UpdateDraft(context.Context, Account, string, OutgoingMessage) (Draft, error) {
+	return Draft{}, unsupported("updating a draft")
+}
+
+// SendDraft implements Mailbox.
+func (UnimplementedMailbox) SendDraft(context.Context, Account, string) (SendResult, error) {
+	return SendResult{}, unsupported("sending a draft")
+}
+
+// DeleteDraft implements Mailbox.
+func (UnimplementedMailbox) DeleteDraft(context.Context, Account, string) error {
+	return unsupported("deleting a draft")
 }
 
 // The error kinds of Mailbox calls, for errors.Is. They are those of
