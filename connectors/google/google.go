@@ -74,6 +74,25 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug events (never tokens). Default: discarded.
 	Logger *slog.Logger
+	// PubSubTopic enables Gmail push notifications (provider.Pusher):
+	// the Cloud Pub/Sub topic, "projects/{project}/topics/{topic}", that
+	// Gmail publishes mailbox changes to (users.watch). The host creates
+	// it in the OAuth client's project, grants
+	// gmail-api-push@system.gserviceaccount.com the Pub/Sub Publisher role
+	// on it, and gives it a push subscription to the push endpoint with
+	// authentication by PushServiceAccount. Empty disables push: the
+	// caller then polls.
+	PubSubTopic string
+	// PushServiceAccount is the email of the service account the push
+	// subscription authenticates as; push requests must carry a Google
+	// ID token of it with a verified email. Required with PubSubTopic.
+	PushServiceAccount string
+	// PushAudience is the audience set on the push subscription, which
+	// push ID tokens must carry. Default: the push endpoint's URL, Pub/Sub's
+	// own default, taken from the request (https://Host/path?query; http
+	// only for a loopback host without TLS). Set it when a proxy in front
+	// of the host changes the host name or the path.
+	PushAudience string
 }
 
 // Endpoints are the URLs the connector talks to. Each must be https, or
@@ -124,6 +143,7 @@ type Connector struct {
 	verifier   *gooidc.IDTokenVerifier
 	sa         *serviceAccount // nil without Config.ServiceAccount
 	saSubjects func(ctx context.Context, domain string) (string, error)
+	push       pushConfig // Gmail push; zero without Config.PubSubTopic
 }
 
 var (
@@ -215,6 +235,11 @@ func New(_ context.Context, cfg Config) (*Connector, error) {
 		Now:                  c.now,
 	})
 
+	push, err := newPushConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.push = push
 	if cfg.ServiceAccount != nil {
 		sa, err := parseServiceAccount(cfg.ServiceAccount, c.ep.TokenURL)
 		if err != nil {
