@@ -1,6 +1,7 @@
 package graphtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -651,7 +652,7 @@ func (st *subscriptionStore) deliver(ctx context.Context, client *http.Client, d
 func post(ctx context.Context, client *http.Client, u, contentType string, body []byte, timeout time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(string(body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}

@@ -780,3 +780,22 @@ func TestSubscriptions_stopCancelsDeliveries(t *testing.T) {
 		t.Errorf("%d delivery attempts, want the one cancelled", changes)
 	}
 }
+
+func TestSubscriptions_httpsEndpointWithTheTestClient(t *testing.T) {
+	t.Parallel()
+	e := newSubEnv(t)
+	tlsHook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, r.URL.Query().Get("validationToken"))
+	}))
+	defer tlsHook.Close()
+	body := map[string]any{"changeType": "created", "notificationUrl": tlsHook.URL + "/hook", "resource": "me/messages",
+		"expirationDateTime": e.clock.now().Add(time.Hour).Format(time.RFC3339)}
+	if a := call(t, http.MethodPost, e.s.URL()+"/v1.0/subscriptions", e.tok, body); a.status != http.StatusBadRequest || a.errCode() != "ValidationError" {
+		t.Fatalf("an untrusted certificate: %d %s", a.status, a.raw)
+	}
+	e.s.SetNotificationClient(tlsHook.Client())
+	if a := call(t, http.MethodPost, e.s.URL()+"/v1.0/subscriptions", e.tok, body); a.status != http.StatusCreated {
+		t.Fatalf("with the test server's client: %d %s", a.status, a.raw)
+	}
+}
