@@ -269,7 +269,6 @@ func (s *Server) mailRoutes() {
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders/{fid}/messages", s.handleListMessages)
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders/{fid}/messages/delta", s.handleDelta)
 	s.mux.HandleFunc("GET /v1.0/me/messages/{id}", s.handleGetMessage)
-	s.mux.HandleFunc("PATCH /v1.0/me/messages/{id}", s.handlePatchMessage)
 	s.mux.HandleFunc("GET /v1.0/me/messages/{id}/$value", s.handleRawMessage)
 	s.mux.HandleFunc("POST /v1.0/me/messages/{id}/move", s.handleMove)
 	s.mux.HandleFunc("POST /v1.0/me/messages/{id}/send", s.handleSendDraft)
@@ -277,6 +276,7 @@ func (s *Server) mailRoutes() {
 	s.mux.HandleFunc("POST /v1.0/me/sendMail", s.handleSendMail)
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders", s.handleListFolders)
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders/{fid}", s.handleGetFolder)
+	s.draftRoutes()
 	s.subscriptionRoutes()
 }
 
@@ -339,7 +339,7 @@ func (s *Server) messageJSON(mb *mailbox, m *Message, sel []string, bodyType str
 		"id": m.ID, "conversationId": m.ConversationID, "createdDateTime": m.ReceivedAt.Format(time.RFC3339),
 		"lastModifiedDateTime": m.lastModified.UTC().Format(time.RFC3339), "receivedDateTime": m.ReceivedAt.Format(time.RFC3339),
 		"sentDateTime": m.SentAt.UTC().Format(time.RFC3339), "internetMessageId": m.InternetMsgID, "subject": m.Subject,
-		"bodyPreview": preview(stripTags(m.Body)), "body": map[string]any{"contentType": ct, "content": body},
+		"bodyPreview": bodyPreview(m), "body": map[string]any{"contentType": ct, "content": body},
 		"from":         map[string]any{"emailAddress": map[string]any{"name": m.From.Name, "address": m.From.Address}},
 		"sender":       map[string]any{"emailAddress": map[string]any{"name": m.From.Name, "address": m.From.Address}},
 		"toRecipients": rcpts(m.To), "ccRecipients": rcpts(m.Cc), "bccRecipients": rcpts(m.Bcc), "replyTo": rcpts(m.ReplyTo),
@@ -571,7 +571,8 @@ func unquoteOData(v string) (string, bool) {
 }
 
 // parseFilter supports the clauses the connector sends: equality on
-// from/emailAddress/address, isRead, hasAttachments; parentFolderId ne;
+// from/emailAddress/address, isRead, hasAttachments, conversationId,
+// internetMessageId; parentFolderId ne;
 // contains(subject,'..'); receivedDateTime ge/lt/gt/le.
 func parseFilter(f string) (func(*Message) bool, error) {
 	if strings.TrimSpace(f) == "" {
@@ -600,6 +601,16 @@ func parseFilter(f string) (func(*Message) bool, error) {
 				return nil, fmt.Errorf("bad literal in %q", clause)
 			}
 			preds = append(preds, func(m *Message) bool { return strings.EqualFold(m.From.Address, v) })
+		case (prop == "conversationId" || prop == "internetMessageId") && op == "eq":
+			v, ok := unquoteOData(val)
+			if !ok {
+				return nil, fmt.Errorf("bad literal in %q", clause)
+			}
+			if prop == "conversationId" {
+				preds = append(preds, func(m *Message) bool { return m.ConversationID == v })
+			} else {
+				preds = append(preds, func(m *Message) bool { return m.InternetMsgID == v })
+			}
 		case prop == "parentFolderId" && op == "ne":
 			v, ok := unquoteOData(val)
 			if !ok {
@@ -771,41 +782,6 @@ func mimeOf(m *Message) string {
 	fmt.Fprintf(&b, "Subject: %s\r\nDate: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\nContent-Type: %s; charset=utf-8\r\n\r\n%s\r\n",
 		m.Subject, m.SentAt.Format(time.RFC1123Z), m.InternetMsgID, ct, m.Body)
 	return b.String()
-}
-
-// handlePatchMessage is PATCH /me/messages/{id}: isRead, categories,
-// importance, flag.
-func (s *Server) handlePatchMessage(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.mailCaller(w, r, "Mail.ReadWrite")
-	if !ok {
-		return
-	}
-	var patch struct {
-		IsRead     *bool     `json:"isRead"`
-		Categories *[]string `json:"categories"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&patch); err != nil {
-		WriteError(w, r, http.StatusBadRequest, "BadRequest", "Empty Payload. JSON content expected.")
-		return
-	}
-	s.mu.Lock()
-	mb, m, ok := s.messageLocked(w, r, c.User.ObjectID)
-	var out map[string]any
-	if ok {
-		if patch.IsRead != nil {
-			m.IsRead = *patch.IsRead
-		}
-		if patch.Categories != nil {
-			m.Categories = slices.Clone(*patch.Categories)
-		}
-		mb.touch(m, s.opts.Now())
-		s.notifyMessage(c.User.ObjectID, m, "updated", m.Folder)
-		out = s.messageJSON(mb, m, nil, "", false)
-	}
-	s.mu.Unlock()
-	if ok {
-		writeGraphJSON(w, r, http.StatusOK, out)
-	}
 }
 
 // handleMove is POST /me/messages/{id}/move {"destinationId"}. The
