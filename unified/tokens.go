@@ -3,8 +3,10 @@ package unified
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/seal"
@@ -59,7 +61,12 @@ type tokens struct {
 	now     func() time.Time
 }
 
+// seal refuses a cursor that is not valid UTF-8: JSON would replace its
+// bad bytes and the connector would get back another cursor than it made.
 func (t tokens) seal(c tokenClaims) (string, error) {
+	if !utf8.ValidString(c.Cursor) {
+		return "", errors.New("unified: a connector cursor is not valid UTF-8 and cannot be sealed intact")
+	}
 	c.Issued = t.now().Unix()
 	plain, err := json.Marshal(c)
 	if err != nil {
