@@ -71,8 +71,8 @@ import (
 // Deliveries go through a queue drained by one goroutine, in order, never
 // under the fake's lock, with a 10 second timeout (Pub/Sub's default
 // acknowledgement deadline). WaitPushes waits for the queue; StopPushes
-// ends deliveries (Close does not: call it before Close, New's tests do
-// with t.Cleanup). FaultNextPush spoils the token of the next delivery;
+// ends deliveries (Close does not, so tests register StopPushes with
+// t.Cleanup after New). FaultNextPush spoils the token of the next delivery;
 // PushAuthorization, PushBody and SendPush let a test send any request.
 // ExpireWatch ends a watch as its expiration does.
 //
@@ -538,6 +538,9 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st.mu.Unlock()
+	if project == "" {
+		project = "SOME_PROJECT"
+	}
 	switch {
 	case project != m[1]:
 		badRequest(w, "Invalid topicName does not match projects/"+project+"/topics/*")
