@@ -118,12 +118,14 @@ type graphFolder struct {
 // graphBase is the Graph v1.0 base URL, without trailing slash.
 func (c *Connector) graphBase() string { return c.APIBaseURL("") }
 
-// mailRequest is one Graph call of the mail API.
+// mailRequest is one Graph call of the mail API. Bodies are always read
+// in the form Graph stores them (no Prefer: outlook.body-content-type):
+// toMessage converts them with email.BodyAs, as every connector does, so
+// that the same message reads the same from every provider.
 type mailRequest struct {
 	method   string
 	url      string // absolute
 	body     any
-	bodyType email.BodyType
 	pageSize int
 }
 
@@ -173,12 +175,6 @@ func (c *Connector) send(ctx context.Context, acct email.Account, r mailRequest)
 	}
 	req.Header.Set("Accept", "application/json")
 	prefer := []string{`IdType="ImmutableId"`}
-	switch r.bodyType {
-	case email.BodyText:
-		prefer = append(prefer, `outlook.body-content-type="text"`)
-	case email.BodyHTML:
-		prefer = append(prefer, `outlook.body-content-type="html"`)
-	}
 	if r.pageSize > 0 {
 		prefer = append(prefer, "odata.maxpagesize="+strconv.Itoa(r.pageSize))
 	}
@@ -295,7 +291,7 @@ func (c *Connector) ListMessages(ctx context.Context, acct email.Account, req em
 		u = base + "?" + v.Encode()
 	}
 	var page graphCollection[graphMessage]
-	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: u, bodyType: req.BodyType}, &page); err != nil {
+	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: u}, &page); err != nil {
 		return email.MessagePage{}, err
 	}
 	out := email.MessagePage{NextPage: page.NextLink, Records: make([]email.Message, 0, len(page.Value))}
@@ -310,7 +306,7 @@ func (c *Connector) ListMessages(ctx context.Context, acct email.Account, req em
 				continue
 			}
 		}
-		m := toMessage(gm, wk)
+		m := toMessage(gm, wk, req.BodyType)
 		if req.BodyType == email.BodyNone {
 			m.Omitted = append(m.Omitted, "body")
 		}
@@ -405,8 +401,9 @@ func fromAddresses(as []email.Address) []graphRecipient {
 	return out
 }
 
-// toMessage maps a Graph message to the unified model.
-func toMessage(g graphMessage, wk email.WellKnownFolders) email.Message {
+// toMessage maps a Graph message to the unified model, with its body (when
+// read) converted to bt.
+func toMessage(g graphMessage, wk email.WellKnownFolders, bt email.BodyType) email.Message {
 	m := email.Message{
 		ID: g.ID, ThreadID: g.ConversationID, CreatedTime: g.CreatedDateTime, LastModifiedTime: g.LastModifiedDateTime,
 		SentAt: g.SentDateTime, ReceivedAt: g.ReceivedDateTime, InternetMessageID: g.InternetMessageID, Subject: g.Subject,
@@ -415,7 +412,11 @@ func toMessage(g graphMessage, wk email.WellKnownFolders) email.Message {
 		BodySnippet: g.BodyPreview, FolderID: g.ParentFolderID, WebLink: g.WebLink, InternetHeaders: g.InternetMessageHeaders,
 	}
 	if g.Body != nil {
-		m.Body = g.Body.Content
+		if strings.EqualFold(g.Body.ContentType, "html") {
+			m.Body = email.BodyAs(bt, "", g.Body.Content)
+		} else {
+			m.Body = email.BodyAs(bt, g.Body.Content, "")
+		}
 	}
 	switch g.ParentFolderID {
 	case "":
@@ -466,10 +467,14 @@ func (c *Connector) GetMessage(ctx context.Context, acct email.Account, id strin
 	fields := append(slices.Clone(messageFields), "body", "internetMessageHeaders")
 	v := url.Values{"$select": {strings.Join(fields, ",")}, "$expand": {"attachments($select=id,name,contentType,size,isInline)"}}
 	var gm graphMessage
-	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: c.messageURL(id) + "?" + v.Encode(), bodyType: opts.BodyType}, &gm); err != nil {
+	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: c.messageURL(id) + "?" + v.Encode()}, &gm); err != nil {
 		return email.Message{}, err
 	}
-	m := toMessage(gm, wk)
+	bt := opts.BodyType
+	if bt == email.BodyNone {
+		bt = email.BodyHTML
+	}
+	m := toMessage(gm, wk, bt)
 	if opts.LoadInlines {
 		for i, a := range m.Attachments {
 			if a.Inline {
@@ -530,9 +535,22 @@ func outgoing(msg email.OutgoingMessage) map[string]any {
 // /me/sendMail (202). With ReturnIDs: POST /me/messages creates a draft
 // (its immutable id survives the move to Sent Items), then POST
 // /me/messages/{id}/send. Only a 2xx answer of the send is success.
-// Graph sets In-Reply-To and References only through reply calls, so
-// OutgoingMessage.InReplyTo and References are not sent.
+// Graph's JSON messages take no In-Reply-To or References header (only
+// x- headers); Exchange sets them itself on replies. So a message with
+// InReplyTo whose parent is in the mailbox ($filter=internetMessageId
+// eq) is sent as a reply to it (createReply, see Reply), which gives it
+// In-Reply-To, References and the parent's conversation; when the parent
+// is not in the mailbox the message goes out without them.
 func (c *Connector) SendMessage(ctx context.Context, acct email.Account, msg email.OutgoingMessage) (email.SendResult, error) {
+	if msg.InReplyTo != "" {
+		parent, err := c.findByInternetID(ctx, acct, msg.InReplyTo)
+		if err != nil {
+			return email.SendResult{}, err
+		}
+		if parent != "" {
+			return c.Reply(ctx, acct, parent, msg)
+		}
+	}
 	if !msg.ReturnIDs {
 		err := c.do(ctx, acct, mailRequest{method: http.MethodPost, url: c.graphBase() + "/me/sendMail",
 			body: map[string]any{"message": outgoing(msg), "saveToSentItems": true}}, nil)
@@ -697,7 +715,7 @@ func (c *Connector) DeltaChanges(ctx context.Context, acct email.Account, req em
 		return email.DeltaPage{}, err
 	}
 	var page graphCollection[graphMessage]
-	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: req.Cursor, bodyType: req.BodyType, pageSize: req.Limit}, &page); err != nil {
+	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: req.Cursor, pageSize: req.Limit}, &page); err != nil {
 		return email.DeltaPage{}, err
 	}
 	out := email.DeltaPage{NextPage: page.NextLink, NextDelta: page.DeltaLink}
@@ -709,7 +727,7 @@ func (c *Connector) DeltaChanges(ctx context.Context, acct email.Account, req em
 			out.Deleted = append(out.Deleted, email.DeletedMessage{ID: gm.ID, Timestamp: c.now()})
 			continue
 		}
-		m := toMessage(gm, wk)
+		m := toMessage(gm, wk, req.BodyType)
 		if req.BodyType == email.BodyNone {
 			m.Omitted = append(m.Omitted, "body")
 		}

@@ -12,7 +12,7 @@ import (
 
 // The drafts and replies part of the mail fake (Graph v1.0 message
 // resource): PATCH of a message (isRead, categories, and on drafts the
-// content: subject, body, recipients, replyTo, importance, x- headers),
+// content: subject, body, recipients, replyTo, importance),
 // POST createReply and createReplyAll (a draft in Drafts, in the parent's
 // conversation, with In-Reply-To and References set from the parent),
 // DELETE of a message (204, gone for good from the fake) and the
@@ -47,15 +47,11 @@ type messagePatch struct {
 	CcRecipients  *[]jsonRecipient `json:"ccRecipients"`
 	BccRecipients *[]jsonRecipient `json:"bccRecipients"`
 	ReplyTo       *[]jsonRecipient `json:"replyTo"`
-	Headers       *[]struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"internetMessageHeaders"`
 }
 
 func (p messagePatch) draftOnly() bool {
 	return p.Subject != nil || p.Body != nil || p.ToRecipients != nil || p.CcRecipients != nil || p.BccRecipients != nil ||
-		p.ReplyTo != nil || p.Headers != nil
+		p.ReplyTo != nil
 }
 
 // handlePatchMail is PATCH /me/messages/{id}: 200 with the message. The
@@ -70,14 +66,6 @@ func (s *Server) handlePatchMail(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(io.LimitReader(r.Body, 4<<20)).Decode(&patch); err != nil {
 		WriteError(w, r, http.StatusBadRequest, "BadRequest", "Empty Payload. JSON content expected.")
 		return
-	}
-	if patch.Headers != nil {
-		for _, h := range *patch.Headers {
-			if !strings.HasPrefix(strings.ToLower(h.Name), "x-") {
-				WriteError(w, r, http.StatusBadRequest, "InvalidInternetMessageHeader", "The internet message header name '"+h.Name+"' should start with 'x-' or 'X-'.")
-				return
-			}
-		}
 	}
 	s.mu.Lock()
 	mb, m, ok := s.messageLocked(w, r, c.User.ObjectID)
@@ -111,19 +99,6 @@ func (s *Server) handlePatchMail(w http.ResponseWriter, r *http.Request) {
 	}{{patch.ToRecipients, &m.To}, {patch.CcRecipients, &m.Cc}, {patch.BccRecipients, &m.Bcc}, {patch.ReplyTo, &m.ReplyTo}} {
 		if f.in != nil {
 			*f.out = recipients(*f.in)
-		}
-	}
-	if patch.Headers != nil {
-		for k := range m.Headers {
-			if strings.HasPrefix(strings.ToLower(k), "x-") {
-				delete(m.Headers, k)
-			}
-		}
-		if m.Headers == nil {
-			m.Headers = map[string]string{}
-		}
-		for _, h := range *patch.Headers {
-			m.Headers[h.Name] = h.Value
 		}
 	}
 	mb.touch(m, s.opts.Now())
