@@ -67,7 +67,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -262,21 +261,9 @@ type calendarStore struct {
 	deltas map[string]*calDelta
 }
 
-// calendarStoreHost is a host no client sends: the store hangs off the
-// mux under it, because Server has no field for it (server.go is shared).
-const calendarStoreHost = "graphtest-calendar-store.invalid"
-
-// ServeHTTP answers 404: the store is registered on the mux only to be
-// found again by calStore.
-func (cs *calendarStore) ServeHTTP(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
-
 // calStore returns the server's calendar store, nil when calendarRoutes
 // was not called.
-func (s *Server) calStore() *calendarStore {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, Host: calendarStoreHost, URL: &url.URL{Path: "/"}})
-	cs, _ := h.(*calendarStore)
-	return cs
-}
+func (s *Server) calStore() *calendarStore { return s.cal }
 
 var errNoCalendarRoutes = errors.New("graphtest: calendar routes are not registered")
 

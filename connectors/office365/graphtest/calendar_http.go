@@ -13,7 +13,7 @@ import (
 
 func (s *Server) calendarRoutes() {
 	cs := &calendarStore{users: make(map[string]*userCalendars), deltas: make(map[string]*calDelta)}
-	s.mux.Handle(calendarStoreHost+"/", cs)
+	s.cal = cs
 	h := s.mux.HandleFunc
 	h("GET /v1.0/me/calendars", s.handleListCalendars)
 	h("POST /v1.0/me/calendars", s.handleCreateCalendar)
@@ -21,14 +21,8 @@ func (s *Server) calendarRoutes() {
 	h("GET /v1.0/me/calendars/{cid}", s.handleGetCalendar)
 	h("PATCH /v1.0/me/calendars/{cid}", s.handlePatchCalendar)
 	h("DELETE /v1.0/me/calendars/{cid}", s.handleDeleteCalendar)
-	// GET /v1.0/me/events has a wildcard first segment so that a more
-	// specific pattern added later with Handle (as tests of the Handle
-	// extension point do) does not conflict with it.
-	h("GET /v1.0/{me}/events", s.handleListEvents)
 	for _, base := range []string{"/v1.0/me", "/v1.0/me/calendar", "/v1.0/me/calendars/{cid}"} {
-		if base != "/v1.0/me" {
-			h("GET "+base+"/events", s.handleListEvents)
-		}
+		h("GET "+base+"/events", s.handleListEvents)
 		h("POST "+base+"/events", s.handleCreateEvent)
 		h("GET "+base+"/events/{id}", s.handleGetEvent)
 		h("PATCH "+base+"/events/{id}", s.handlePatchEvent)

@@ -313,7 +313,7 @@ func TestGraphMe_appOnlyToken(t *testing.T) {
 func TestHandle_extension(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	s.Handle("GET /v1.0/me/events", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Handle("GET /v1.0/me/people", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := s.Authenticate(w, r)
 		if !ok {
 			return
@@ -325,10 +325,10 @@ func TestHandle_extension(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	at := redeem(t, s, authorize(t, s, "common", nil).Get("code"), nil).str("access_token")
-	if a := get(t, s.URL()+"/v1.0/me/events", at); a.status != 403 {
+	if a := get(t, s.URL()+"/v1.0/me/people", at); a.status != 403 {
 		t.Errorf("without Calendars.Read: %d", a.status)
 	}
-	if a := get(t, s.URL()+"/v1.0/me/events", ""); a.status != 401 {
+	if a := get(t, s.URL()+"/v1.0/me/people", ""); a.status != 401 {
 		t.Errorf("without a token: %d", a.status)
 	}
 	if n := len(s.GraphRequests()); n != 2 {

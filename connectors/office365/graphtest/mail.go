@@ -277,7 +277,6 @@ func (s *Server) mailRoutes() {
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders", s.handleListFolders)
 	s.mux.HandleFunc("GET /v1.0/me/mailFolders/{fid}", s.handleGetFolder)
 	s.draftRoutes()
-	s.subscriptionRoutes()
 }
 
 // mailCaller authenticates a mail request: a delegated token with one of

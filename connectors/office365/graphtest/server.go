@@ -113,8 +113,14 @@ type Server struct {
 	refreshCount int
 	jwksCount    int
 	mailboxes    map[string]*mailbox
-	deltas       map[string]*deltaState
-	sent         []Message
+	// The stores of the calendar, contacts, To Do and subscription
+	// parts, created by their route setup.
+	cal      *calendarStore
+	contactS *contactStore
+	todoS    *todoStore
+	subs     *subscriptionStore
+	deltas   map[string]*deltaState
+	sent     []Message
 }
 
 type signingKey struct {
@@ -239,7 +245,10 @@ func New(t testing.TB, opts Options) *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.StopNotifications()
+	s.srv.Close()
+}
 
 // URL is the base URL of both the identity platform and Graph (use it as
 // office365.Endpoints LoginBaseURL and GraphBaseURL).
@@ -457,6 +466,7 @@ func (s *Server) routes() {
 	s.calendarRoutes()
 	s.contactRoutes()
 	s.todoRoutes()
+	s.subscriptionRoutes()
 }
 
 func randomID() string {

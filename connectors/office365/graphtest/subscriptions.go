@@ -77,10 +77,6 @@ import (
 // retries spread over four hours and the pause of deliveries after an
 // unanswered reauthorizationRequired are not implemented.
 
-// subscriptionStoreHost is a host no client sends: the store hangs off the
-// mux under it, because Server has no field for it (server.go is shared).
-const subscriptionStoreHost = "graphtest-subscription-store.invalid"
-
 // Subscription limits and timeouts, as documented.
 const (
 	// outlookSubscriptionMax is the longest lifetime of a subscription to
@@ -265,10 +261,6 @@ type subscriptionStore struct {
 	client   *http.Client
 }
 
-// ServeHTTP answers 404: the store is registered on the mux only to be
-// found again by subscriptions.
-func (st *subscriptionStore) ServeHTTP(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
-
 func newSubscriptionStore() *subscriptionStore {
 	st := &subscriptionStore{}
 	st.idle = sync.NewCond(&st.mu)
@@ -280,23 +272,14 @@ func newSubscriptionStore() *subscriptionStore {
 
 // subscriptions returns the store, nil when subscriptionRoutes was not
 // called.
-func (s *Server) subscriptions() *subscriptionStore {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, Host: subscriptionStoreHost, URL: &url.URL{Path: "/"}})
-	st, _ := h.(*subscriptionStore)
-	return st
-}
+func (s *Server) subscriptions() *subscriptionStore { return s.subs }
 
 func (s *Server) subscriptionRoutes() {
 	st := newSubscriptionStore()
-	s.mux.Handle(subscriptionStoreHost+"/", st)
+	s.subs = st
 	s.mux.HandleFunc("GET /v1.0/subscriptions", s.handleListSubscriptions)
 	s.mux.HandleFunc("POST /v1.0/subscriptions", s.handleCreateSubscription)
-	// GET /v1.0/subscriptions/{id} would conflict with the calendar's
-	// GET /v1.0/{me}/events (both match /v1.0/subscriptions/events), and
-	// GET /v1.0/{collection}/{id} with GET /{tenant}/v2.0/adminconsent, so
-	// the GET has wildcards in every segment: every other pattern is more
-	// specific and wins, and other paths get the mux's 404.
-	s.mux.HandleFunc("GET /{version}/{collection}/{id}", s.handleGetSubscription)
+	s.mux.HandleFunc("GET /v1.0/subscriptions/{id}", s.handleGetSubscription)
 	s.mux.HandleFunc("PATCH /v1.0/subscriptions/{id}", s.handlePatchSubscription)
 	s.mux.HandleFunc("DELETE /v1.0/subscriptions/{id}", s.handleDeleteSubscription)
 	s.mux.HandleFunc("POST /v1.0/subscriptions/{id}/reauthorize", s.handleReauthorizeSubscription)
@@ -1086,10 +1069,6 @@ func (s *Server) handleListSubscriptions(w http.ResponseWriter, r *http.Request)
 // handleGetSubscription is GET /v1.0/subscriptions/{id}; other collections
 // get the mux's 404 (see subscriptionRoutes).
 func (s *Server) handleGetSubscription(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("version") != "v1.0" || r.PathValue("collection") != "subscriptions" {
-		http.NotFound(w, r)
-		return
-	}
 	c, ok := s.subscriptionCaller(w, r)
 	if !ok {
 		return

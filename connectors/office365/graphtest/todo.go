@@ -196,7 +196,7 @@ func (d *todoData) removeList(id string) {
 }
 
 // todo returns the To Do part registered by todoRoutes.
-func (s *Server) todo() *todoStore { return pimPartOf[todoStore](s, "/v1.0/me/todo/lists") }
+func (s *Server) todo() *todoStore { return s.todoS }
 
 // DefaultTodoListID returns the id of the built-in "Tasks" list
 // (wellknownListName defaultList) of the user oid; "" for an unknown user.
@@ -677,8 +677,9 @@ func todoTaskJSON(t *TodoTask, sel []string) map[string]any {
 
 func (s *Server) todoRoutes() {
 	st := &todoStore{users: make(map[string]*todoData), deltas: make(map[string]*pimDeltaRound)}
+	s.todoS = st
 	handle := func(pattern string, fn func(*todoStore, http.ResponseWriter, *http.Request)) {
-		s.mux.Handle(pattern, pimRoute[todoStore]{part: st, serve: func(w http.ResponseWriter, r *http.Request) { fn(st, w, r) }})
+		s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { fn(st, w, r) })
 	}
 	handle("GET /v1.0/me/todo/lists", s.handleListTodoLists)
 	handle("POST /v1.0/me/todo/lists", s.handleCreateTodoList)
