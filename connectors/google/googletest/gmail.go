@@ -105,6 +105,8 @@ type mailbox struct {
 	// oldest is the lowest startHistoryId users.history.list accepts.
 	oldest uint64
 	seq    int
+	// drafts maps draft ids to message ids (gmail_drafts.go).
+	drafts map[string]string
 }
 
 // historyRecord is one entry of users.history.list.

@@ -43,6 +43,7 @@ func (s *Server) gmailRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+u+"/labels", s.handleLabelsCreate)
 	mux.HandleFunc("GET "+u+"/history", s.handleHistoryList)
 	mux.HandleFunc("GET "+u+"/threads/{id}", s.handleThreadsGet)
+	s.gmailDraftRoutes(mux)
 }
 
 // gmailUser authorizes a Gmail request and checks its userId ("me" or
