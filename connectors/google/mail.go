@@ -532,19 +532,10 @@ func toMessage(m *gmail.Message, labels labelSet, bt email.BodyType, headers boo
 		}
 		out.Omitted = append(out.Omitted, "internetHeaders")
 	}
-	switch bt {
-	case email.BodyHTML:
-		out.Body = htmlBody
-		if out.Body == "" && textBody != "" {
-			out.Body = "<pre>" + html.EscapeString(textBody) + "</pre>"
-		}
-	case email.BodyText:
-		out.Body = textBody
-		if out.Body == "" && htmlBody != "" {
-			out.Body = htmlToText(htmlBody)
-		}
-	default:
+	if bt == email.BodyNone {
 		out.Omitted = append(out.Omitted, "body")
+	} else {
+		out.Body = email.BodyAs(bt, textBody, htmlBody)
 	}
 	return out
 }

@@ -27,6 +27,40 @@ import (
 // after the send; failing to apply them does not make the send fail (it
 // is logged).
 func (c *Connector) SendMessage(ctx context.Context, acct email.Account, msg email.OutgoingMessage) (email.SendResult, error) {
+	svc, err := c.mailService(ctx, acct)
+	if err != nil {
+		return email.SendResult{}, err
+	}
+	thread, err := c.threadOfParent(ctx, svc, msg.InReplyTo)
+	if err != nil {
+		return email.SendResult{}, err
+	}
+	return c.send(ctx, acct, svc, msg, thread)
+}
+
+// threadOfParent returns the thread of the message whose Message-ID is
+// inReplyTo (rfc822msgid: search, spam and trash included), or "".
+func (c *Connector) threadOfParent(ctx context.Context, svc *gmail.Service, inReplyTo string) (string, error) {
+	if f := strings.Fields(inReplyTo); len(f) > 0 {
+		inReplyTo = f[0]
+	}
+	if inReplyTo == "" {
+		return "", nil
+	}
+	r, err := svc.Users.Messages.List("me").Q("rfc822msgid:" + gmailQuote(strings.Trim(inReplyTo, "<> "))).
+		IncludeSpamTrash(true).MaxResults(1).Context(ctx).Do()
+	if err != nil {
+		return "", mailErr("users.messages.list", err)
+	}
+	if len(r.Messages) > 0 {
+		return r.Messages[0].ThreadId, nil
+	}
+	return "", nil
+}
+
+// send builds msg and sends it with users.messages.send in thread (when
+// not "").
+func (c *Connector) send(ctx context.Context, acct email.Account, svc *gmail.Service, msg email.OutgoingMessage, thread string) (email.SendResult, error) {
 	raw, err := BuildMIME(acct.Email, msg, c.now())
 	if err != nil {
 		return email.SendResult{}, err
@@ -34,21 +68,7 @@ func (c *Connector) SendMessage(ctx context.Context, acct email.Account, msg ema
 	if len(raw) > maxSendSize {
 		return email.SendResult{}, &email.Error{Kind: email.ErrTooLarge, Message: "the message is larger than Gmail's 35 MB"}
 	}
-	svc, err := c.mailService(ctx, acct)
-	if err != nil {
-		return email.SendResult{}, err
-	}
-	req := &gmail.Message{Raw: base64.URLEncoding.EncodeToString(raw)}
-	if msg.InReplyTo != "" {
-		r, err := svc.Users.Messages.List("me").Q("rfc822msgid:" + gmailQuote(strings.Trim(msg.InReplyTo, "<> "))).
-			IncludeSpamTrash(true).MaxResults(1).Context(ctx).Do()
-		if err != nil {
-			return email.SendResult{}, mailErr("users.messages.list", err)
-		}
-		if len(r.Messages) > 0 {
-			req.ThreadId = r.Messages[0].ThreadId
-		}
-	}
+	req := &gmail.Message{Raw: base64.URLEncoding.EncodeToString(raw), ThreadId: thread}
 	sent, err := svc.Users.Messages.Send("me", req).Context(ctx).Do()
 	if err != nil {
 		return email.SendResult{}, mailErr("users.messages.send", err)
@@ -74,12 +94,17 @@ func (c *Connector) SendMessage(ctx context.Context, acct email.Account, msg ema
 // values with line breaks and X-headers not named X-... are refused
 // (email.ErrInvalid), so that no input can add a header.
 func BuildMIME(from string, msg email.OutgoingMessage, now time.Time) ([]byte, error) {
+	if len(msg.To)+len(msg.Cc)+len(msg.Bcc) == 0 {
+		return nil, &email.Error{Kind: email.ErrInvalid, Message: "a message needs a recipient", Err: errors.New("google: a message needs a recipient")}
+	}
+	return buildMIME(from, msg, now)
+}
+
+// buildMIME is BuildMIME without the recipient check, for drafts.
+func buildMIME(from string, msg email.OutgoingMessage, now time.Time) ([]byte, error) {
 	invalid := func(format string, args ...any) error {
 		m := fmt.Sprintf(format, args...)
 		return &email.Error{Kind: email.ErrInvalid, Message: m, Err: errors.New("google: " + m)}
-	}
-	if len(msg.To)+len(msg.Cc)+len(msg.Bcc) == 0 {
-		return nil, invalid("a message needs a recipient")
 	}
 	fromAddr := &mail.Address{Address: from}
 	if msg.From != nil && strings.EqualFold(msg.From.Address, from) {
