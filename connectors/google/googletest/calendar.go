@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -248,6 +247,7 @@ type calendarAPI struct {
 func (s *Server) calendarRoutes(mux *http.ServeMux) {
 	api := &calendarAPI{s: s, mux: http.NewServeMux(), stores: make(map[string]*calStore)}
 	api.routes()
+	s.calAPI = api
 	mux.Handle("/calendar/v3/", api)
 }
 
@@ -256,9 +256,8 @@ func (api *calendarAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) { api.
 
 // calendarAPI returns the server's Calendar API.
 func (s *Server) calendarAPI() (*calendarAPI, error) {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/calendar/v3/"}, Host: "x"})
-	api, ok := h.(*calendarAPI)
-	if !ok {
+	api := s.calAPI
+	if api == nil {
 		return nil, errors.New("googletest: the Calendar API is not mounted")
 	}
 	return api, nil

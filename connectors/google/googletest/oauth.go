@@ -45,6 +45,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.peopleRoutes(mux)
 	s.tasksRoutes(mux)
 	s.calendarRoutes(mux)
+	s.watchRoutes(mux)
 	return mux
 }
 

@@ -57,7 +57,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -371,6 +370,7 @@ type peopleService struct {
 // peopleRoutes adds the People API (people.googleapis.com/v1) to mux.
 func (s *Server) peopleRoutes(mux *http.ServeMux) {
 	ps := &peopleService{s: s, books: make(map[string]*contactBook)}
+	s.peopleS = ps
 	mux.Handle("GET /v1/people/{id}/connections", ps)
 	mux.HandleFunc("POST /v1/people:createContact", ps.handleCreate)
 	mux.HandleFunc("GET /v1/people:batchGet", ps.handleBatchGet)
@@ -379,9 +379,8 @@ func (s *Server) peopleRoutes(mux *http.ServeMux) {
 
 // people returns the state registered by peopleRoutes.
 func (s *Server) people() (*peopleService, error) {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: connectionsPath}})
-	ps, ok := h.(*peopleService)
-	if !ok {
+	ps := s.peopleS
+	if ps == nil {
 		return nil, errors.New("googletest: the People API is not registered")
 	}
 	return ps, nil

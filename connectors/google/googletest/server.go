@@ -82,11 +82,16 @@ type Options struct {
 // Server is a running fake Google. Its methods are safe for concurrent
 // use.
 type Server struct {
-	srv  *httptest.Server
-	mux  *http.ServeMux
-	opts Options
-	key  *rsa.PrivateKey
-	kid  string
+	srv *httptest.Server
+	mux *http.ServeMux
+	// The Calendar, People, Tasks and push parts, created by routes.
+	calAPI  *calendarAPI
+	peopleS *peopleService
+	tasksS  *tasksService
+	watchS  *watchStore
+	opts    Options
+	key     *rsa.PrivateKey
+	kid     string
 
 	mu           sync.Mutex
 	users        []User
@@ -208,7 +213,10 @@ func New(t testing.TB, opts Options) *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.StopPushes()
+	s.srv.Close()
+}
 
 // URL is the server's base URL; it is also the issuer.
 func (s *Server) URL() string { return s.srv.URL }

@@ -164,6 +164,7 @@ type tasksService struct {
 // tasksRoutes adds the Tasks API (tasks.googleapis.com/tasks/v1) to mux.
 func (s *Server) tasksRoutes(mux *http.ServeMux) {
 	ts := &tasksService{s: s, books: make(map[string]*taskBook)}
+	s.tasksS = ts
 	mux.Handle("GET "+taskListsPath, ts)
 	mux.HandleFunc("POST "+taskListsPath, ts.handleListInsert)
 	mux.HandleFunc("GET "+taskListsPath+"/{tasklist}", ts.handleListGet)
@@ -183,9 +184,8 @@ func (s *Server) tasksRoutes(mux *http.ServeMux) {
 
 // tasks returns the state registered by tasksRoutes.
 func (s *Server) tasks() (*tasksService, error) {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: taskListsPath}})
-	ts, ok := h.(*tasksService)
-	if !ok {
+	ts := s.tasksS
+	if ts == nil {
 		return nil, errors.New("googletest: the Tasks API is not registered")
 	}
 	return ts, nil

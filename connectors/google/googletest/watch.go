@@ -71,8 +71,7 @@ import (
 // Deliveries go through a queue drained by one goroutine, in order, never
 // under the fake's lock, with a 10 second timeout (Pub/Sub's default
 // acknowledgement deadline). WaitPushes waits for the queue; StopPushes
-// ends deliveries (Close does not, so tests register StopPushes with
-// t.Cleanup after New). FaultNextPush spoils the token of the next delivery;
+// (and Close) end deliveries. FaultNextPush spoils the token of the next delivery;
 // PushAuthorization, PushBody and SendPush let a test send any request.
 // ExpireWatch ends a watch as its expiration does.
 //
@@ -82,10 +81,6 @@ import (
 // subscriptions, and the 403 "Error sending test message to Cloud PubSub
 // ...: User not authorized to perform this action." of a topic Gmail may
 // not publish to.
-
-// watchStoreHost is a host no client sends: the push store hangs off the
-// mux under it, because Server has no field for it (server.go is shared).
-const watchStoreHost = "googletest-watch-store.invalid"
 
 // Push timing and limits.
 const (
@@ -244,33 +239,18 @@ func newWatchStore() *watchStore {
 	return st
 }
 
-// ServeHTTP answers a request that reaches the store's host: not found.
-func (st *watchStore) ServeHTTP(w http.ResponseWriter, _ *http.Request) { notFound(w) }
-
 // watchStore returns the server's store, nil before the first
 // SetPushEndpoint.
-func (s *Server) watchStore() *watchStore {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, Host: watchStoreHost, URL: &url.URL{Path: "/"}})
-	st, _ := h.(*watchStore)
-	return st
-}
+func (s *Server) watchStore() *watchStore { return s.watchS }
 
 // ensureWatchStore adds the store and the users.watch and users.stop
 // routes to the mux once.
-func (s *Server) ensureWatchStore() *watchStore {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.watchStore(); st != nil {
-		return st
-	}
-	s.watchRoutes(s.mux)
-	return s.watchStore()
-}
+func (s *Server) ensureWatchStore() *watchStore { return s.watchS }
 
 // watchRoutes adds the push store and Gmail's users.watch and users.stop
 // to mux.
 func (s *Server) watchRoutes(mux *http.ServeMux) {
-	mux.Handle(watchStoreHost+"/", newWatchStore())
+	s.watchS = newWatchStore()
 	mux.HandleFunc("POST /gmail/v1/users/{userId}/watch", s.handleWatch)
 	mux.HandleFunc("POST /gmail/v1/users/{userId}/stop", s.handleStop)
 }
