@@ -397,7 +397,7 @@ func TestGetMessage_multipartWithAttachments(t *testing.T) {
 	if !img.Inline || img.ContentID != "logo@x" || img.MimeType != "image/png" || !bytes.Equal(img.Content, []byte("\x89PNG\r\n\x1a\n")) {
 		t.Fatalf("inline image = %+v", img)
 	}
-	if len(m.InternetHeaders) < 10 || !slices.Contains(m.Omitted, "threadId") {
+	if len(m.InternetHeaders) < 10 || m.ThreadID == "" || slices.Contains(m.Omitted, "threadId") {
 		t.Fatalf("headers = %d omitted = %v", len(m.InternetHeaders), m.Omitted)
 	}
 	// Text body.

@@ -46,7 +46,9 @@ func toMessage(f folderInfo, validity uint32, buf *fetched, bt email.BodyType, h
 	m.ID = msgRef{folder: f.name, validity: validity, uid: buf.uid}.id()
 	m.FolderID = folderID(f.name)
 	m.ReceivedAt = buf.date.UTC()
-	m.Omitted = append(m.Omitted, "threadId")
+	if m.ThreadID = threadID(m); m.ThreadID == "" {
+		m.Omitted = append(m.Omitted, "threadId")
+	}
 	if err != nil {
 		m.Omitted = append(m.Omitted, "body", "attachments", "internetHeaders")
 	} else {

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"html"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -218,54 +216,12 @@ func addresses(h gomail.Header, key string) []email.Address {
 }
 
 // body returns the body in the asked form.
-func (p parsedMessage) body(bt email.BodyType) string {
-	switch bt {
-	case email.BodyHTML:
-		if p.html != "" {
-			return p.html
-		}
-		if p.text != "" {
-			return "<pre>" + html.EscapeString(p.text) + "</pre>"
-		}
-	case email.BodyText:
-		if p.text != "" {
-			return p.text
-		}
-		return htmlToText(p.html)
-	}
-	return ""
-}
+func (p parsedMessage) body(bt email.BodyType) string { return email.BodyAs(bt, p.text, p.html) }
 
 // snippet is the plain-text preview source.
 func (p parsedMessage) snippet() string {
 	if p.text != "" {
 		return strings.TrimSpace(p.text)
 	}
-	return htmlToText(p.html)
-}
-
-var (
-	reDropBlocks = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)\s*>`)
-	reBreaks     = regexp.MustCompile(`(?i)<(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>`)
-	reTags       = regexp.MustCompile(`(?s)<[^>]*>`)
-)
-
-// htmlToText is a small HTML to text conversion: drops scripts, styles and
-// tags, keeps line breaks, unescapes entities.
-func htmlToText(s string) string {
-	if s == "" {
-		return ""
-	}
-	s = reDropBlocks.ReplaceAllString(s, "")
-	s = reBreaks.ReplaceAllString(s, "\n")
-	s = reTags.ReplaceAllString(s, "")
-	s = html.UnescapeString(s)
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
-	for _, l := range lines {
-		if l = strings.Join(strings.Fields(l), " "); l != "" {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
+	return email.HTMLToText(p.html)
 }

@@ -229,7 +229,7 @@ func buildMessage(msg email.OutgoingMessage, from email.Address, date time.Time,
 	writeBody := func(create func(gomail.InlineHeader) (io.WriteCloser, error)) error {
 		parts := []struct{ mt, body string }{{"text/plain", msg.Body}}
 		if bodyType == email.BodyHTML {
-			parts = []struct{ mt, body string }{{"text/plain", htmlToText(msg.Body)}, {"text/html", msg.Body}}
+			parts = []struct{ mt, body string }{{"text/plain", email.HTMLToText(msg.Body)}, {"text/html", msg.Body}}
 		}
 		for _, p := range parts {
 			var ih gomail.InlineHeader
