@@ -41,6 +41,9 @@ type addinBackend struct {
 	now          func() time.Time
 	logger       *slog.Logger
 	files        fs.FS
+	// sandbox tells the task pane about the sandbox's sample webhook
+	// receiver and mail delivery.
+	sandbox bool
 }
 
 // callbackURL is the page the sign-in dialog returns to; it is added to the
@@ -65,14 +68,22 @@ func (b *addinBackend) config(w http.ResponseWriter, r *http.Request) {
 	if b.serviceType == "Office365" || b.serviceType == "Google" {
 		scopes = "Mail.Read Calendar.Read"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	out := map[string]any{
 		"clientId":     b.clientID,
 		"serviceType":  b.serviceType,
 		"serviceTypes": b.serviceTypes,
 		"apiBase":      b.basePath,
 		"callbackUrl":  b.callbackURL(),
 		"scopes":       scopes,
-	})
+	}
+	if b.sandbox {
+		out["sandbox"] = map[string]string{
+			"notificationUrl": b.publicURL + sandboxInboxPath, // where the provider-facing server posts
+			"inboxUrl":        sandboxInboxPath,               // what the task pane polls
+			"mailUrl":         sandboxMailPath,
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // session is POST /addin/session {"code"}: it redeems the one-time code of

@@ -107,8 +107,10 @@ func officeStandin(t *testing.T) string {
 // the task pane in headless Chromium with the Office.js stand-in served by
 // the test, clicks "Sign in", lets the dialog run the flow and checks that
 // the pane shows the sandbox user and her Microsoft 365 mailbox as the
-// primary account; then links her Gmail account as a secondary account and
-// reloads. Screenshots land in testdata/out.
+// primary account, her recent mail and today's seeded events; clicks
+// "Watch my inbox", has a sample message delivered and sees the webhook
+// notification arrive; then links her Gmail account as a secondary
+// account and reloads. Screenshots land in testdata/out.
 func TestBrowser_sandboxTaskPaneSignsIn(t *testing.T) {
 	t.Parallel()
 	ctx := newBrowser(t)
@@ -144,7 +146,39 @@ func TestBrowser_sandboxTaskPaneSignsIn(t *testing.T) {
 	if mail := text(t, ctx, "mail"); !strings.Contains(mail, "Bernoulli numbers: the table") || !strings.Contains(mail, "charles@analytical-engines.example") {
 		t.Errorf("mail list shows %q", mail)
 	}
+
+	// Today: the sandbox's agenda for today, read from the calendar range
+	// from local midnight to midnight (the browser and the server share
+	// the machine's zone), all-day first; tomorrow's lecture is not listed.
+	poll(t, ctx, "today's events", `document.querySelectorAll("#events li.event").length >= 4`, 20*time.Second)
+	events := text(t, ctx, "events")
+	for _, want := range []string{"all day", "Working from Ockham Park", "09:30–10:15", "Analytical Engine design review",
+		"13:00–14:00", "Lunch with Mary Somerville", "16:00–16:30", "Notes review with Charles"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("today's events lack %q:\n%s", want, events)
+		}
+	}
+	if strings.Contains(events, "Royal Institution") || strings.Index(events, "all day") > strings.Index(events, "09:30") {
+		t.Errorf("today's events:\n%s", events)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#events a.join[href^='https://']").length`)); err != nil || n != 1 {
+		t.Errorf("Teams join links = %d, %v; want 1", n, err)
+	}
 	screenshot(t, ctx, "taskpane-signed-in.png")
+
+	// Webhooks: subscribe to the inbox with the sandbox's sample receiver,
+	// have a message arrive, and see its verified notification in the pane
+	// (the subscription is watched by delta sync and Graph's push).
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("watch"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "the subscription", `document.getElementById("watch-status").textContent.startsWith("Watching")`, 20*time.Second)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("send-sample")), chromedp.Click(chromedp.ID("send-sample"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "the webhook notification", `Array.from(document.querySelectorAll("#notifications li.notification")).some((li) => li.textContent.includes("1 change (updated) in /email/messages"))`, 60*time.Second)
+	poll(t, ctx, "the new message in recent mail", `document.getElementById("mail").textContent.includes("The Engine's store: a question")`, 20*time.Second)
+	screenshot(t, ctx, "taskpane-webhook.png")
 
 	// Link a secondary account through the signed URL from the backend.
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("link-service"), "Google"), chromedp.Click(chromedp.ID("link"))); err != nil {
@@ -165,6 +199,15 @@ func TestBrowser_sandboxTaskPaneSignsIn(t *testing.T) {
 	}
 	if email := text(t, ctx, "user-email"); email != sandboxMSUser {
 		t.Fatalf("after reload the pane shows %q", email)
+	}
+}
+
+// poll waits until the JavaScript expression cond is true, at most
+// timeout, and fails the test with the page's state otherwise.
+func poll(t *testing.T, ctx context.Context, what, cond string, timeout time.Duration) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(timeout))); err != nil {
+		t.Fatalf("waiting for %s: %v\n%s", what, err, pageState(ctx))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -29,6 +30,7 @@ type config struct {
 	Log        logConfig        `yaml:"log"`
 	Apps       []appConfig      `yaml:"apps"`
 	Addin      addinConfig      `yaml:"addin"`
+	Webhooks   webhooksConfig   `yaml:"webhooks"`
 	Connectors connectorsConfig `yaml:"connectors"`
 }
 
@@ -66,6 +68,25 @@ type addinConfig struct {
 	// OfficeJSURL is where the add-in's pages load Office.js. Default
 	// Microsoft's CDN, which Office requires; tests serve a stand-in.
 	OfficeJSURL string `yaml:"officeJsUrl"`
+}
+
+// webhooksConfig tunes subscriptions (POST /v1/subscriptions): how their
+// changes are watched.
+type webhooksConfig struct {
+	// PollInterval is how often a subscription is polled by delta sync
+	// when the provider does not push its changes: a duration such as
+	// "2m" or "30s", at least 1s. Default webhooks.DefaultPollInterval;
+	// in the sandbox sandboxPollInterval.
+	PollInterval string `yaml:"pollInterval"`
+}
+
+// minPollInterval is the shortest webhooks.pollInterval accepted.
+const minPollInterval = time.Second
+
+// pollInterval is the validated webhooks.pollInterval; 0 when unset.
+func (w webhooksConfig) pollInterval() time.Duration {
+	d, _ := time.ParseDuration(w.PollInterval) // validated
+	return d
 }
 
 type connectorsConfig struct {

@@ -37,7 +37,8 @@ func TestConfig_exampleFileIsValid(t *testing.T) {
 	}
 	if cfg.Apps[0].ClientSecret != "0123456789abcdef-addin" || cfg.Connectors.OIDC[0].ClientID != "okta-id" ||
 		cfg.Connectors.OAuth2[0].UserInfo.Org != "organization_id" || !cfg.Connectors.OAuth2[0].PKCE ||
-		cfg.Connectors.OIDC[0].ScopeMap["Mail.Read"][0] != "mail.read" || cfg.Log.Format != "text" {
+		cfg.Connectors.OIDC[0].ScopeMap["Mail.Read"][0] != "mail.read" || cfg.Log.Format != "text" ||
+		cfg.Webhooks.pollInterval() != 2*time.Minute {
 		t.Fatalf("example not decoded as documented: %+v", cfg)
 	}
 }
@@ -118,6 +119,11 @@ apps:
 		{"two documents", "listen: a:1\n---\nlisten: b:2\n", `config: the file must hold one YAML document`},
 		{"anchor", "listen: &x 1\n", `config: listen: YAML anchors and aliases are not supported`},
 		{"key value", "keys: {values: [\"k1:short\"]}\n", `config: keys.values[0]: is not a key of the form id:base64 of 32 bytes`},
+		{"poll interval", "webhooks: {pollInterval: soon}\n", `config: webhooks.pollInterval: want a duration such as 2m or 30s, got "soon"`},
+		{"poll interval unit", "webhooks: {pollInterval: 30}\n", `config: webhooks.pollInterval: want a duration such as 2m or 30s, got "30"`},
+		{"poll interval short", "webhooks: {pollInterval: 500ms}\n", `config: webhooks.pollInterval: must be at least 1s, got "500ms"`},
+		{"poll interval negative", "webhooks: {pollInterval: -5s}\n", `config: webhooks.pollInterval: must be at least 1s, got "-5s"`},
+		{"webhooks unknown key", "webhooks: {allowInsecureTargets: true}\n", `config: webhooks.allowInsecureTargets: unknown key (known: pollInterval)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -147,9 +147,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) error {
 	logger := newLogger(cfg.Log, e.logOut)
+	var sb *sandbox
 	if cfg.Sandbox {
-		sb, err := startSandbox(cfg, logger)
-		if err != nil {
+		var err error
+		if sb, err = startSandbox(cfg, logger, e.now); err != nil {
 			return err
 		}
 		defer sb.Close()
@@ -185,6 +186,13 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		acfg.Session.InsecureCookies = true
 		logger.Warn("serving plain http: cookies are sent without Secure; for local development only", "publicUrl", public)
 	}
+	acfg.Webhooks.PollInterval = cfg.Webhooks.pollInterval()
+	if sb != nil {
+		// The sample receiver is this server itself, on loopback.
+		acfg.Webhooks.AllowInsecureTargets = true
+		logger.Warn("sandbox: webhook notification URLs may be plain http and point at loopback or private addresses; never do this outside local development",
+			"pollInterval", acfg.Webhooks.PollInterval)
+	}
 	srv, err := aurinko.New(acfg)
 	if err != nil {
 		return err
@@ -199,6 +207,7 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 			clientID: cfg.Addin.ClientID, serviceType: st, serviceTypes: srv.Connectors().ServiceTypes(),
 			publicURL: public, basePath: srv.BasePath(), officeJS: cfg.Addin.OfficeJSURL, apiURL: loopbackURL(ln.Addr()),
 			client: client, sessions: srv.Sessions(), now: e.now, logger: logger, files: outlookaddin.Files(),
+			sandbox: sb != nil,
 		}
 		if addin.officeJS == "" {
 			addin.officeJS = outlookaddin.OfficeJSURL
@@ -220,6 +229,11 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 
 	mux := http.NewServeMux()
 	mux.Handle(srv.BasePath()+"/", srv.Handler())
+	if sb != nil {
+		sb.register(mux, srv.Webhooks(), cfg.Addin.ClientID)
+		logger.Info("sandbox: sample webhook receiver; subscribe with it as notificationUrl, POST the mail endpoint to make a change",
+			"notificationUrl", public+sandboxInboxPath, "mail", public+sandboxMailPath, "app", cfg.Addin.ClientID)
+	}
 	if addin != nil {
 		addin.register(mux)
 		logger.Info("serving the Outlook add-in sample", "taskpane", public+"/addin/taskpane.html",

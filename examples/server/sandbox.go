@@ -4,6 +4,9 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aurinko-go/aurinko/connectors/google/googletest"
@@ -36,11 +39,18 @@ const (
 	sandboxGoogleUser = "ada.lovelace@gmail.example"
 )
 
+// sandboxPollInterval is the sandbox's default webhooks.pollInterval: a
+// change shows up in a few seconds even where the provider push is lost.
+const sandboxPollInterval = 5 * time.Second
+
 // sandbox runs the provider fakes in-process (googletest and graphtest,
 // started with NewServer: no testing.TB). Close stops them.
 type sandbox struct {
 	google *googletest.Server
 	graph  *graphtest.Server
+	now    func() time.Time
+	logger *slog.Logger
+	sent   atomic.Int64 // sample messages delivered by POST /sandbox/mail
 }
 
 // Close stops the fakes.
@@ -54,14 +64,15 @@ func (s *sandbox) Close() {
 }
 
 // startSandbox starts the fakes (FOR LOCAL DEVELOPMENT ONLY: they sign
-// anyone in without a password) and rewrites cfg to use them: the Google
-// and Office365 connectors point at the fakes' endpoints, a sample app with a random
-// secret is registered for the add-in, and unless the store was chosen the
-// data lives in memory with a throwaway key.
-func startSandbox(cfg *config, logger *slog.Logger) (*sandbox, error) {
-	sb := &sandbox{}
+// anyone in without a password), seeds them for today (by now, in the
+// server's local zone) and rewrites cfg to use them: the Google and
+// Office365 connectors point at the fakes' endpoints, a sample app with a
+// random secret is registered for the add-in, and unless the store was
+// chosen the data lives in memory with a throwaway key.
+func startSandbox(cfg *config, logger *slog.Logger, now func() time.Time) (*sandbox, error) {
+	sb := &sandbox{now: now, logger: logger}
 	g, err := googletest.NewServer(googletest.Options{
-		ClientID: sandboxGoogleClient, ClientSecret: sandboxGoogleSecret,
+		ClientID: sandboxGoogleClient, ClientSecret: sandboxGoogleSecret, Now: now,
 		Users: []googletest.User{{
 			Email: sandboxGoogleUser, Name: sandboxUserName, MessagesTotal: 1843, ThreadsTotal: 612, HistoryID: 918273,
 		}},
@@ -71,7 +82,7 @@ func startSandbox(cfg *config, logger *slog.Logger) (*sandbox, error) {
 	}
 	sb.google = g
 	ms, err := graphtest.NewServer(graphtest.Options{
-		ClientID: sandboxMSClient, ClientSecret: sandboxMSSecret,
+		ClientID: sandboxMSClient, ClientSecret: sandboxMSSecret, Now: now,
 		Tenants: []graphtest.Tenant{{ID: sandboxTenantID, Domain: sandboxDomain, Name: "Analytical Engines Ltd"}},
 		Users: []graphtest.User{{
 			ObjectID: sandboxMSObjectID, TenantID: sandboxTenantID, UserPrincipalName: sandboxMSUser,
@@ -83,21 +94,14 @@ func startSandbox(cfg *config, logger *slog.Logger) (*sandbox, error) {
 		return nil, fmt.Errorf("sandbox: start the Microsoft fake: %w", err)
 	}
 	sb.graph = ms
-	// A small believable inbox for the task pane's "recent mail".
-	day := time.Now().UTC().Truncate(24 * time.Hour)
-	for i, m := range []graphtest.Message{
-		{Subject: "Notes on the Analytical Engine", Body: "Draft of note G attached for your review.",
-			From: graphtest.Recipient{Name: "Charles Babbage", Address: "charles@analytical-engines.example"}, ReceivedAt: day.Add(9 * time.Hour)},
-		{Subject: "Bernoulli numbers: the table", Body: "<p>The table for note G, as discussed.</p>", BodyIsHTML: true,
-			From: graphtest.Recipient{Name: "Mary Somerville", Address: "mary@royal-society.example"}, ReceivedAt: day.Add(10 * time.Hour)},
-		{Subject: "Punched cards from Lyon", Body: "The Jacquard cards arrive on Thursday.", IsRead: true,
-			From: graphtest.Recipient{Name: "Joseph Jacquard", Address: "joseph@lyon-looms.example"}, ReceivedAt: day.Add(-20 * time.Hour)},
-	} {
-		m.To = []graphtest.Recipient{{Name: sandboxUserName, Address: sandboxMSUser}}
-		if _, err := ms.SeedMessage(sandboxMSObjectID, m); err != nil {
-			sb.Close()
-			return nil, fmt.Errorf("sandbox: seed message %d: %w", i, err)
-		}
+	zone, loc := localZone()
+	if err := seedMicrosoft(ms, now(), zone, loc); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	if err := seedGoogle(g, now(), zone, loc); err != nil {
+		sb.Close()
+		return nil, err
 	}
 	if cfg.Connectors.Google != nil || cfg.Connectors.Office365 != nil {
 		logger.Warn("sandbox: the google and office365 sections are replaced by the fakes")
@@ -118,8 +122,12 @@ func startSandbox(cfg *config, logger *slog.Logger) (*sandbox, error) {
 	if cfg.Store == defaultConfig().Store {
 		cfg.Store = memoryStore
 	}
+	if cfg.Webhooks.PollInterval == "" {
+		cfg.Webhooks.PollInterval = sandboxPollInterval.String()
+	}
 	logger.Info("sandbox: fake providers running; they sign anyone in without a password, for local development only",
-		"microsoft", ms.URL(), "google", g.URL(), "user", sandboxUserName, "mailbox", sandboxMSUser, "gmail", sandboxGoogleUser)
+		"microsoft", ms.URL(), "google", g.URL(), "user", sandboxUserName, "mailbox", sandboxMSUser, "gmail", sandboxGoogleUser,
+		"today", now().In(loc).Format(time.DateOnly), "zone", zone)
 	return sb, nil
 }
 
@@ -130,4 +138,171 @@ func hasApp(apps []appConfig, id string) bool {
 		}
 	}
 	return false
+}
+
+// localZone returns the IANA name of the server's local time zone and the
+// zone: TZ when it names one, else the target of /etc/localtime, else
+// /etc/timezone; UTC when none names a zone Go can load. The fakes need
+// the name (a calendar's zone travels as a name).
+func localZone() (string, *time.Location) {
+	var names []string
+	if n := time.Local.String(); n != "Local" {
+		names = append(names, n) // TZ was set
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, n, ok := strings.Cut(target, "zoneinfo/"); ok {
+			names = append(names, n)
+		}
+	}
+	if b, err := os.ReadFile("/etc/timezone"); err == nil {
+		names = append(names, strings.TrimSpace(string(b)))
+	}
+	for _, n := range names {
+		if loc, err := time.LoadLocation(n); err == nil && n != "" {
+			return n, loc
+		}
+	}
+	return "UTC", time.UTC
+}
+
+// dayClock gives times of the day of now in loc, days after it.
+type dayClock struct {
+	y   int
+	m   time.Month
+	d   int
+	loc *time.Location
+}
+
+func newDayClock(now time.Time, loc *time.Location) dayClock {
+	y, m, d := now.In(loc).Date()
+	return dayClock{y: y, m: m, d: d, loc: loc}
+}
+
+// at is hh:mm on the day days after today (time.Date normalizes, so a
+// DST change is respected).
+func (c dayClock) at(days, hh, mm int) time.Time {
+	return time.Date(c.y, c.m, c.d+days, hh, mm, 0, 0, c.loc)
+}
+
+// date is the date days after today as midnight UTC, the form of a date
+// without a time (a Google task's due date).
+func (c dayClock) date(days int) time.Time {
+	return time.Date(c.y, c.m, c.d+days, 0, 0, 0, 0, time.UTC)
+}
+
+// seedMicrosoft fills Ada's Microsoft 365 mailbox: a small inbox, today's
+// agenda (a Teams meeting with two attendees at 09:30, lunch at 13:00, an
+// all-day event and a weekly series with an occurrence this afternoon),
+// a lecture tomorrow, a handful of contacts and To Do tasks, one
+// completed. Times are in zone (loc), computed from now.
+func seedMicrosoft(ms *graphtest.Server, now time.Time, zone string, loc *time.Location) error {
+	oid := sandboxMSObjectID
+	day := newDayClock(now, loc)
+	charles := graphtest.Recipient{Name: "Charles Babbage", Address: "charles@" + sandboxDomain}
+	mary := graphtest.Recipient{Name: "Mary Somerville", Address: "mary@royal-society.example"}
+	// The inbox, for the task pane's "recent mail".
+	for i, m := range []graphtest.Message{
+		{Subject: "Notes on the Analytical Engine", Body: "Draft of note G attached for your review.",
+			From: charles, ReceivedAt: now.Add(-25 * time.Minute)},
+		{Subject: "Bernoulli numbers: the table", Body: "<p>The table for note G, as discussed.</p>", BodyIsHTML: true,
+			From: mary, ReceivedAt: now.Add(-2 * time.Hour)},
+		{Subject: "Punched cards from Lyon", Body: "The Jacquard cards arrive on Thursday.", IsRead: true,
+			From: graphtest.Recipient{Name: "Joseph Jacquard", Address: "joseph@lyon-looms.example"}, ReceivedAt: now.Add(-20 * time.Hour)},
+	} {
+		m.To = []graphtest.Recipient{{Name: sandboxUserName, Address: sandboxMSUser}}
+		if _, err := ms.SeedMessage(oid, m); err != nil {
+			return fmt.Errorf("sandbox: seed message %d: %w", i, err)
+		}
+	}
+
+	// The calendar.
+	weekday := strings.ToLower(day.at(0, 0, 0).Weekday().String())
+	for _, ev := range []graphtest.Event{
+		{Subject: "Analytical Engine design review", Body: "Agenda: the store, the mill, and note G.",
+			Start: day.at(0, 9, 30), End: day.at(0, 10, 15), TimeZone: zone,
+			Location:        graphtest.Location{DisplayName: "Microsoft Teams Meeting"},
+			IsOnlineMeeting: true, OnlineMeetingProvider: "teamsForBusiness",
+			Attendees: []graphtest.Attendee{{Name: charles.Name, Address: charles.Address, Response: "accepted"},
+				{Name: mary.Name, Address: mary.Address, Type: "optional", Response: "tentativelyAccepted"}}},
+		{Subject: "Lunch with Mary Somerville", Start: day.at(0, 13, 0), End: day.at(0, 14, 0), TimeZone: zone,
+			Location: graphtest.Location{DisplayName: "The Athenaeum, Pall Mall"}},
+		{Subject: "Working from Ockham Park", IsAllDay: true, ShowAs: "workingElsewhere",
+			Start: day.at(0, 0, 0), End: day.at(1, 0, 0), TimeZone: zone},
+		{Subject: "Notes review with Charles", Start: day.at(-14, 16, 0), End: day.at(-14, 16, 30), TimeZone: zone,
+			Recurrence: &graphtest.Recurrence{
+				Pattern: graphtest.RecurrencePattern{Type: "weekly", Interval: 1, DaysOfWeek: []string{weekday}},
+				Range:   graphtest.RecurrenceRange{Type: "noEnd", StartDate: day.at(-14, 0, 0).Format(time.DateOnly), RecurrenceTimeZone: zone}}},
+		{Subject: "Royal Institution lecture: electromagnetism", Start: day.at(1, 19, 0), End: day.at(1, 20, 30), TimeZone: zone,
+			Location: graphtest.Location{DisplayName: "Royal Institution, Albemarle Street"}, ShowAs: "tentative"},
+	} {
+		if _, err := ms.SeedEvent(oid, "", ev); err != nil {
+			return fmt.Errorf("sandbox: seed event %q: %w", ev.Subject, err)
+		}
+	}
+
+	// The contacts.
+	contact := func(given, surname, address, company, title string) graphtest.Contact {
+		name := given + " " + surname
+		return graphtest.Contact{GivenName: given, Surname: surname, DisplayName: name,
+			EmailAddresses: []graphtest.Recipient{{Name: name, Address: address}}, CompanyName: company, JobTitle: title}
+	}
+	babbage := contact("Charles", "Babbage", charles.Address, "Analytical Engines Ltd", "Inventor")
+	babbage.BusinessPhones = []string{"+44 20 7946 0182"}
+	somerville := contact("Mary", "Somerville", mary.Address, "Royal Society", "Mathematician")
+	somerville.MobilePhone = "+44 7700 900180"
+	for _, c := range []graphtest.Contact{babbage, somerville,
+		contact("Augustus", "De Morgan", "augustus@ucl.example", "University College London", "Professor of Mathematics"),
+		contact("Michael", "Faraday", "michael@royal-institution.example", "Royal Institution", "Fullerian Professor of Chemistry"),
+		contact("Joseph Marie", "Jacquard", "joseph@lyon-looms.example", "Lyon Looms", "Weaver"),
+	} {
+		if _, err := ms.SeedContact(oid, c); err != nil {
+			return fmt.Errorf("sandbox: seed contact %q: %w", c.DisplayName, err)
+		}
+	}
+
+	// To Do.
+	list := ms.DefaultTodoListID(oid)
+	if list == "" {
+		return fmt.Errorf("sandbox: the Microsoft fake has no default To Do list")
+	}
+	for _, t := range []graphtest.TodoTask{
+		{Title: "Finish note G on the Bernoulli numbers", Importance: "high", DueDateTime: day.at(2, 0, 0),
+			Body: "The table of the computation, and the diagram."},
+		{Title: "Reply to Charles about the store", DueDateTime: day.at(0, 0, 0)},
+		{Title: "Read Menabrea's paper in French", Status: "inProgress"},
+		{Title: "Order punched cards from Lyon", Status: "completed", CompletedDateTime: day.at(-1, 0, 0)},
+	} {
+		if _, err := ms.SeedTodoTask(oid, list, t); err != nil {
+			return fmt.Errorf("sandbox: seed task %q: %w", t.Title, err)
+		}
+	}
+	return nil
+}
+
+// seedGoogle gives Ada's personal Gmail account (the secondary one) a
+// little data: an evening event today, a contact and a task.
+func seedGoogle(g *googletest.Server, now time.Time, zone string, loc *time.Location) error {
+	user := sandboxGoogleUser
+	day := newDayClock(now, loc)
+	if _, err := g.SeedCalendar(user, googletest.Calendar{ID: "primary", TimeZone: zone}); err != nil {
+		return fmt.Errorf("sandbox: seed the Google calendar: %w", err)
+	}
+	dt := func(t time.Time) *googletest.EventDateTime {
+		return &googletest.EventDateTime{DateTime: t.Format(time.RFC3339), TimeZone: zone}
+	}
+	if _, err := g.SeedEvent(user, "primary", googletest.Event{Summary: "Piano lesson", Location: "Ockham Park",
+		Start: dt(day.at(0, 18, 0)), End: dt(day.at(0, 19, 0))}); err != nil {
+		return fmt.Errorf("sandbox: seed the Google event: %w", err)
+	}
+	if _, err := g.SeedContact(user, googletest.Person{
+		Names:          []googletest.PersonName{{GivenName: "Annabella", FamilyName: "Milbanke"}},
+		EmailAddresses: []googletest.EmailAddress{{Value: "annabella@kirkby-mallory.example", Type: "home"}},
+		PhoneNumbers:   []googletest.PhoneNumber{{Value: "+44 20 7946 0816", Type: "home"}},
+	}); err != nil {
+		return fmt.Errorf("sandbox: seed the Google contact: %w", err)
+	}
+	if _, err := g.SeedTask(user, "@default", googletest.Task{Title: "Buy a new notebook for the notes", Due: day.date(1)}); err != nil {
+		return fmt.Errorf("sandbox: seed the Google task: %w", err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/seal"
@@ -86,6 +87,15 @@ func (c *config) validate(fromEnv map[string]bool) error {
 	if c.Addin.OfficeJSURL != "" {
 		if err := v.httpURL("addin.officeJsUrl", c.Addin.OfficeJSURL); err != nil {
 			return err
+		}
+	}
+	if raw := c.Webhooks.PollInterval; raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errAt("webhooks.pollInterval", "want a duration such as 2m or 30s, got %s", v.show("webhooks.pollInterval", raw))
+		}
+		if d < minPollInterval {
+			return errAt("webhooks.pollInterval", "must be at least %s, got %s", minPollInterval, v.show("webhooks.pollInterval", raw))
 		}
 	}
 	return c.Connectors.validate(v)

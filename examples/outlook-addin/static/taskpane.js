@@ -4,7 +4,10 @@
 //     "Authorization: Bearer ses_…" (X-Aurinko-Session works too): add-ins
 //     run in iframes where third-party cookies are often blocked;
 //   - the add-in's backend under /addin/ (session, link), which holds the
-//     app's client secret.
+//     app's client secret;
+// and, in the example server's sandbox (config.sandbox), to its sample
+// webhook receiver and sample mail delivery under /sandbox/.
+// Everything from the network reaches the page as textContent only.
 "use strict";
 
 (function () {
@@ -132,6 +135,7 @@
   }
 
   async function signOut() {
+    stopWatching();
     try { await api("/user/logout", { method: "POST" }); } catch (e) { /* the session is dropped anyway */ }
     setSession("");
     await load();
@@ -163,21 +167,216 @@
     }
   }
 
-  // placeholder fills a list from an API that later releases deliver; a
-  // 404 says "not available yet".
-  async function placeholder(listId, path, accountId, render) {
-    const list = $(listId);
-    const li = (text) => { const x = document.createElement("li"); x.className = "muted"; x.textContent = text; return x; };
+  const pad = (n) => String(n).padStart(2, "0");
+  const item = (text, cls) => {
+    const x = document.createElement("li");
+    if (cls) x.className = cls;
+    x.textContent = text;
+    return x;
+  };
+
+  // records reads a list of records from the API as the account; on
+  // failure it says so in the list and returns null.
+  async function records(list, path, accountId) {
     try {
       const resp = await api(path, { headers: { "X-Aurinko-Account-Id": String(accountId) } });
-      if (resp.status === 404) { list.replaceChildren(li("not available yet")); return; }
-      if (!resp.ok) { list.replaceChildren(li("could not load (" + resp.status + ")")); return; }
+      if (resp.status === 404) { list.replaceChildren(item("not available for this account", "muted")); return null; }
+      if (!resp.ok) { list.replaceChildren(item("could not load (" + resp.status + ")", "muted")); return null; }
       const data = await resp.json();
-      const items = (data.records || []).slice(0, 5).map(render);
-      list.replaceChildren(...(items.length ? items : [li("nothing here")]));
+      return data.records || [];
     } catch (e) {
-      list.replaceChildren(li("could not load"));
+      list.replaceChildren(item("could not load", "muted"));
+      return null;
     }
+  }
+
+  async function loadMail(accountId) {
+    const list = $("mail");
+    const recs = await records(list, "/email/messages?limit=5", accountId);
+    if (!recs) return;
+    const items = recs.slice(0, 5).map((m) => item((m.subject || "(no subject)") + " — " + ((m.from && m.from.address) || "")));
+    list.replaceChildren(...(items.length ? items : [item("nothing here", "muted")]));
+  }
+
+  // rfc3339 writes d in the browser's zone with its offset, as the
+  // calendar range wants: 2026-11-30T00:00:00+01:00.
+  function rfc3339(d) {
+    const off = -d.getTimezoneOffset();
+    const abs = Math.abs(off);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
+      (off < 0 ? "-" : "+") + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+  }
+
+  // when is an event's time range on the day [dayStart, dayEnd): "all day",
+  // or "09:30–10:15" (with the weekday for a time on another day).
+  function when(ev, dayStart, dayEnd) {
+    if (!ev.start || ev.start.dateOnly || !ev.start.dateTime) return "all day";
+    const clock = (t) => {
+      if (t.getTime() === dayEnd.getTime()) return "24:00";
+      const hm = pad(t.getHours()) + ":" + pad(t.getMinutes());
+      return t < dayStart || t > dayEnd ? t.toLocaleDateString(undefined, { weekday: "short" }) + " " + hm : hm;
+    };
+    const start = new Date(ev.start.dateTime);
+    const end = ev.end && ev.end.dateTime ? new Date(ev.end.dateTime) : null;
+    return end ? clock(start) + "–" + clock(end) : clock(start);
+  }
+
+  // joinLink is the https link of an online meeting, or null.
+  function joinLink(ev) {
+    const d = ev.meetingInfo && ev.meetingInfo.onlineMeetingDetails;
+    if (!d || !d.url) return null;
+    try {
+      const u = new URL(d.url);
+      if (u.protocol !== "https:") return null;
+      const a = document.createElement("a");
+      a.className = "join";
+      a.href = u.href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = "Join";
+      return a;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // loadToday lists the primary calendar's events from local midnight to
+  // the next midnight, all-day events first.
+  async function loadToday(accountId) {
+    const list = $("events");
+    const dayStart = new Date();
+    dayStart.setHours(0, 0, 0, 0);
+    const dayEnd = new Date(dayStart);
+    dayEnd.setDate(dayEnd.getDate() + 1);
+    const q = new URLSearchParams({ timeMin: rfc3339(dayStart), timeMax: rfc3339(dayEnd), limit: "50" });
+    const recs = await records(list, "/calendars/primary/events/range?" + q.toString(), accountId);
+    if (!recs) return;
+    const key = (ev) => (ev.start && ev.start.dateTime ? "1" + new Date(ev.start.dateTime).toISOString() : "0");
+    recs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const items = recs.map((ev) => {
+      const li = document.createElement("li");
+      li.className = "event";
+      const t = document.createElement("span");
+      t.className = "when";
+      t.textContent = when(ev, dayStart, dayEnd);
+      const subject = document.createElement("span");
+      subject.textContent = ev.subject || "(no title)";
+      li.append(t, subject);
+      const join = joinLink(ev);
+      if (join) li.append(join);
+      return li;
+    });
+    list.replaceChildren(...(items.length ? items : [item("nothing today", "muted")]));
+  }
+
+  // Sandbox webhooks: a subscription of the primary account's mail whose
+  // notifications go to the example server's sample receiver, which
+  // verifies them; the pane polls the receiver's list.
+  let watching = null; // {subscription, accountId, timer, lastSeq (-1 before the first poll)}
+
+  function stopWatching() {
+    if (watching) window.clearInterval(watching.timer);
+    watching = null;
+    $("watch").disabled = false;
+    $("watch").hidden = false;
+    $("send-sample").hidden = true;
+    $("watch-status").textContent = "";
+    $("notifications").replaceChildren();
+  }
+
+  async function watchInbox() {
+    error("");
+    const primary = primaryAccount();
+    if (!primary || !config.sandbox) return;
+    const headers = { "X-Aurinko-Account-Id": String(primary.id) };
+    const want = { resource: "/email/messages", notificationUrl: config.sandbox.notificationUrl };
+    $("watch").disabled = true;
+    $("watch-status").textContent = "Subscribing…";
+    try {
+      // An active subscription of this account to the sample receiver
+      // (from before a reload) is reused.
+      let sub = null;
+      const listed = await api("/subscriptions", { headers });
+      if (listed.ok) {
+        const data = await listed.json();
+        sub = (data.records || []).find((x) => x.active && x.resource === want.resource && x.notificationUrl === want.notificationUrl) || null;
+      }
+      if (!sub) {
+        const resp = await api("/subscriptions", {
+          method: "POST",
+          headers: Object.assign({ "Content-Type": "application/json" }, headers),
+          body: JSON.stringify(want),
+        });
+        const data = await resp.json().catch(() => ({}));
+        if (!resp.ok) throw new Error(data.message || "POST /subscriptions failed (" + resp.status + ")");
+        sub = data;
+      }
+      if (watching) window.clearInterval(watching.timer);
+      watching = { subscription: sub.id, accountId: primary.id, lastSeq: -1, timer: 0 };
+      watching.timer = window.setInterval(pollNotifications, 2000);
+      $("watch").hidden = true;
+      $("send-sample").hidden = false;
+      $("watch-status").textContent = "Watching your inbox (subscription " + sub.id + "). Notifications appear below as the server delivers them.";
+      await pollNotifications();
+    } catch (e) {
+      $("watch").disabled = false;
+      $("watch-status").textContent = "";
+      error(e.message);
+    }
+  }
+
+  function describe(n) {
+    if (n.lifecycleEvent) return "lifecycle: " + n.lifecycleEvent;
+    const payloads = n.payloads || [];
+    const kinds = Array.from(new Set(payloads.map((p) => p.changeType))).join(", ");
+    return payloads.length + (payloads.length === 1 ? " change" : " changes") + " (" + kinds + ") in " + n.resource;
+  }
+
+  async function pollNotifications() {
+    const w = watching;
+    if (!w) return;
+    try {
+      const resp = await fetch(config.sandbox.inboxUrl, { headers: { Accept: "application/json" }, credentials: "omit", cache: "no-store" });
+      if (!resp.ok || watching !== w) return;
+      const data = await resp.json();
+      const mine = (data.records || []).filter((r) => r.notification && r.notification.subscription === w.subscription);
+      const items = mine.slice(0, 10).map((r) => {
+        const at = new Date(r.receivedAt);
+        return item(pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds()) + " · " + describe(r.notification), "notification");
+      });
+      $("notifications").replaceChildren(...(items.length ? items : [item("no notification yet", "muted")]));
+      const newest = mine.length ? mine[0].seq : 0;
+      if (newest > w.lastSeq) {
+        if (w.lastSeq >= 0) { // the inbox changed since the first poll
+          $("watch-status").textContent = "Watching your inbox (subscription " + w.subscription + "): a notification arrived.";
+          loadMail(w.accountId);
+        }
+        w.lastSeq = newest;
+      }
+    } catch (e) {
+      // The next tick tries again.
+    }
+  }
+
+  // sendSample asks the sandbox to deliver a new message to the inbox.
+  async function sendSample() {
+    error("");
+    try {
+      const resp = await fetch(config.sandbox.mailUrl, {
+        method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: "{}", credentials: "omit",
+      });
+      const data = await resp.json().catch(() => ({}));
+      if (!resp.ok) throw new Error(data.message || "sending failed (" + resp.status + ")");
+      $("watch-status").textContent = "Delivered “" + data.subject + "”; its notification is on the way.";
+    } catch (e) {
+      error(e.message);
+    }
+  }
+
+  function primaryAccount() {
+    const accts = (user && user.accounts) || [];
+    return accts.find((a) => a.type === "primary") || accts[0] || null;
   }
 
   async function load() {
@@ -195,14 +394,11 @@
     renderUser();
     status("");
     show("signed-in");
-    const primary = (user.accounts || []).find((a) => a.type === "primary") || (user.accounts || [])[0];
+    $("webhooks").hidden = !config.sandbox;
+    const primary = primaryAccount();
     if (primary) {
-      const li = (text) => { const x = document.createElement("li"); x.textContent = text; return x; };
-      const start = new Date(); start.setHours(0, 0, 0, 0);
-      const end = new Date(start.getTime() + 24 * 3600 * 1000);
-      placeholder("mail", "/email/messages?limit=5", primary.id, (m) => li((m.subject || "(no subject)") + " — " + ((m.from && m.from.address) || "")));
-      placeholder("events", "/calendars/primary/events/range?timeMin=" + encodeURIComponent(start.toISOString()) +
-        "&timeMax=" + encodeURIComponent(end.toISOString()), primary.id, (ev) => li(ev.subject || "(no title)"));
+      loadMail(primary.id);
+      loadToday(primary.id);
     }
   }
 
@@ -214,6 +410,8 @@
       $("sign-in").addEventListener("click", signIn);
       $("link").addEventListener("click", link);
       $("sign-out").addEventListener("click", signOut);
+      $("watch").addEventListener("click", watchInbox);
+      $("send-sample").addEventListener("click", sendSample);
       await load();
     } catch (e) {
       status("");
