@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/aurinko-go/aurinko/accounts"
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/auth"
@@ -17,6 +20,7 @@ import (
 	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/session"
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/telemetry"
 	"github.com/aurinko-go/aurinko/unified"
 	"github.com/aurinko-go/aurinko/webhooks"
 )
@@ -94,6 +98,18 @@ type Config struct {
 	// this Config. Deliveries are bounded by Webhooks.RetryWindow, so
 	// MaxAttempts defaults to 1000 here.
 	Jobs jobs.Config
+
+	// MeterProvider receives the server's metrics (token refreshes,
+	// provider calls, rate limits, webhook deliveries, job runs and queue
+	// depth, session lookups, request durations; see package telemetry).
+	// Default: none are recorded. The global provider of package otel is
+	// never used.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives the server's spans: one per API request
+	// (named by its route pattern), with children for provider calls and
+	// token refreshes, and one per background job run. Default: none are
+	// recorded. The global provider of package otel is never used.
+	TracerProvider trace.TracerProvider
 }
 
 // Server is the wired backend. Create it with New; it is safe for
@@ -115,6 +131,7 @@ type Server struct {
 	unified    *unified.Handler
 	webhooks   *webhooks.Service
 	jobs       *jobs.Runner
+	tel        *telemetry.Telemetry
 	origins    *originCache
 	cookies    bool
 	handler    http.Handler
@@ -160,16 +177,21 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.publicURL = cfg.PublicURL
 	var err error
+	if cfg.MeterProvider != nil || cfg.TracerProvider != nil {
+		if s.tel, err = telemetry.New(telemetry.Config{MeterProvider: cfg.MeterProvider, TracerProvider: cfg.TracerProvider}); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
 	if s.connectors, err = connectors.NewRegistry(cfg.Connectors...); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	s.refresh = cfg.Refresher
 	if s.accounts, err = accounts.New(accounts.Config{Store: s.store, Keyring: s.keyring, Connectors: s.connectors,
-		Now: s.now, Logger: s.logger, Tokens: cfg.Tokens}); err != nil {
+		Now: s.now, Logger: s.logger, Tokens: cfg.Tokens, Telemetry: s.tel}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	sc := cfg.Session
-	sc.Store, sc.Now, sc.Logger = s.store, s.now, s.logger
+	sc.Store, sc.Now, sc.Logger, sc.Telemetry = s.store, s.now, s.logger, s.tel
 	if s.sessions, err = session.New(sc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -179,11 +201,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if s.unified, err = unified.New(unified.Config{Accounts: s.accounts, Transport: s.client.Transport, Logger: s.logger,
-		Keyring: s.keyring, Now: s.now, HTTPClient: s.client}); err != nil {
+		Keyring: s.keyring, Now: s.now, HTTPClient: s.client, Telemetry: s.tel}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	wc := cfg.Webhooks
-	wc.Store, wc.Keyring, wc.Now, wc.Logger = s.store, s.keyring, s.now, s.logger
+	wc.Store, wc.Keyring, wc.Now, wc.Logger, wc.Telemetry = s.store, s.keyring, s.now, s.logger, s.tel
 	if wc.Feed == nil && !cfg.DisableWatching {
 		wc.Feed = feed{u: s.unified, now: s.now}
 	}
@@ -194,7 +216,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	jc := cfg.Jobs
-	jc.Store, jc.Now, jc.Logger = s.store, s.now, s.logger
+	jc.Store, jc.Now, jc.Logger, jc.Telemetry = s.store, s.now, s.logger, s.tel
 	jc.Handlers = map[string]jobs.Handler{webhooks.JobKind: s.webhooks.Deliver, webhooks.PollJobKind: s.webhooks.Poll}
 	if jc.MaxAttempts == 0 {
 		jc.MaxAttempts = 1000
@@ -305,12 +327,13 @@ func (s *Server) buildHandler() http.Handler {
 		ok := s.origins.allowed(r.Context(), origin)
 		return ok, ok && s.cookies
 	}})
-	api := cors(s.sessions.Middleware(mux))
+	api := cors(s.sessions.Middleware(s.tel.Routes(mux)))
 	// The providers' push endpoint is outside the session middleware:
 	// providers authenticate as the connector checks (a Pub/Sub push
 	// carries Google's JWT as its bearer token, which is no session).
 	outer := http.NewServeMux()
 	s.webhooks.RegisterPush(outer, s.basePath)
 	outer.Handle("/", api)
-	return outer
+	// Every request gets a span named by the route that matched.
+	return s.tel.Middleware(s.tel.Routes(outer))
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // Config configures a Service.
@@ -30,6 +31,9 @@ type Config struct {
 	Logger     *slog.Logger         // default: discard
 	// Tokens tunes token refresh; zero values take the defaults.
 	Tokens TokenConfig
+	// Telemetry records token refreshes (outcome, duration, spans) and
+	// the token endpoint's rate limits. Nil records nothing.
+	Telemetry *telemetry.Telemetry
 }
 
 // Service manages apps, users, organizations and accounts. It is safe for
@@ -42,6 +46,7 @@ type Service struct {
 	logger     *slog.Logger
 	tokenCfg   TokenConfig
 	tokens     tokenState
+	tel        *telemetry.Telemetry
 }
 
 // New returns a Service.
@@ -49,7 +54,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Keyring == nil {
 		return nil, errors.New("accounts: Store and Keyring are required")
 	}
-	s := &Service{store: cfg.Store, keyring: cfg.Keyring, connectors: cfg.Connectors, now: cfg.Now, logger: cfg.Logger, tokenCfg: cfg.Tokens}
+	s := &Service{store: cfg.Store, keyring: cfg.Keyring, connectors: cfg.Connectors, now: cfg.Now, logger: cfg.Logger, tokenCfg: cfg.Tokens,
+		tel: cfg.Telemetry}
 	s.tokenCfg.fill()
 	s.tokens.inflight = map[int64]*refreshCall{}
 	s.tokens.cache = map[int64]cachedToken{}

@@ -14,6 +14,7 @@ import (
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // Defaults of TokenConfig.
@@ -323,6 +324,28 @@ func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease stor
 	if !ok {
 		return nil, apierr.New(apierr.ProviderUnavailable, "no connector for service type %s", a.ServiceType)
 	}
+	// A context of its own: the lease goroutine above reads ctx.
+	rctx, op := s.tel.StartRefresh(ctx, a.ServiceType, a.ID)
+	fresh, err := s.refreshAttempts(rctx, c, a, cur, tok)
+	op.End(refreshOutcome(err), err)
+	return fresh, err
+}
+
+// refreshOutcome classifies the result of a refresh for telemetry: a lost
+// grant is terminal, any other failure transient.
+func refreshOutcome(err error) string {
+	switch {
+	case err == nil:
+		return telemetry.OutcomeOK
+	case apierr.CodeOf(err) == apierr.ReauthRequired:
+		return telemetry.OutcomeTerminal
+	}
+	return telemetry.OutcomeTransient
+}
+
+// refreshAttempts asks the provider for a fresh token, retrying transient
+// failures, and stores it.
+func (s *Service) refreshAttempts(ctx context.Context, c connectors.Connector, a store.Account, cur store.Token, tok *oauth2.Token) (*oauth2.Token, error) {
 	var lastErr error
 	for attempt := 0; attempt < s.tokenCfg.MaxAttempts; attempt++ {
 		fresh, err := s.refreshOnce(ctx, c, a, tok)
@@ -362,8 +385,12 @@ func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease stor
 		if attempt+1 == s.tokenCfg.MaxAttempts {
 			break
 		}
+		if te != nil && (te.Status == http.StatusTooManyRequests || te.RetryAfter > 0) {
+			s.tel.RateLimited(ctx, a.ServiceType, telemetry.EndpointToken, te.Status)
+		}
 		backoff := s.tokenCfg.RetryBase << attempt
-		if te != nil && te.RetryAfter > backoff {
+		providerWait := te != nil && te.RetryAfter > backoff
+		if providerWait {
 			backoff = te.RetryAfter
 		}
 		if backoff > s.tokenCfg.LockTTL {
@@ -371,6 +398,9 @@ func (s *Service) refreshLocked(ctx context.Context, a store.Account, lease stor
 		}
 		if err := s.tokenCfg.Sleep(ctx, backoff); err != nil {
 			return nil, fmt.Errorf("accounts: refresh of account %d: %w", a.ID, err)
+		}
+		if providerWait {
+			s.tel.RateLimitWait(ctx, a.ServiceType, telemetry.WaiterRefresh, backoff)
 		}
 	}
 	return nil, transientError(a.ID, lastErr)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // ErrPermanent marks a handler error that no retry can fix (a payload that
@@ -66,6 +67,10 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger hears of failed jobs, panics and store errors. Nil discards.
 	Logger *slog.Logger
+	// Telemetry records a span and the outcome of every run, and
+	// observes the queue of each kind of Handlers (store CountJobs, read
+	// when the metrics are collected, from New on). Nil records nothing.
+	Telemetry *telemetry.Telemetry
 }
 
 // Runner claims and runs jobs. It is safe for concurrent use; Run runs at
@@ -128,6 +133,9 @@ func New(cfg Config) (*Runner, error) {
 	r.log = cfg.Logger
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	if _, err := cfg.Telemetry.ObserveJobQueue(r.kinds, cfg.Store.CountJobs); err != nil {
+		return nil, fmt.Errorf("jobs: new: %w", err)
 	}
 	return r, nil
 }
@@ -278,8 +286,11 @@ func (r *Runner) claim(ctx context.Context, n int) ([]store.Job, error) {
 // run runs the handler of a claimed job, keeping its lease, and records the
 // outcome. It returns an error only when the store could not record it;
 // a lease lost meanwhile is logged, not returned.
-func (r *Runner) run(ctx context.Context, j store.Job) error {
-	hctx, cancel := context.WithCancel(ctx)
+func (r *Runner) run(ctx context.Context, j store.Job) (err error) {
+	sctx, op := r.cfg.Telemetry.StartJob(ctx, j.Kind, j.ID, j.Attempt)
+	outcome, herr := telemetry.OutcomeFailed, error(nil)
+	defer func() { op.End(outcome, herr) }()
+	hctx, cancel := context.WithCancel(sctx)
 	defer cancel()
 	var lost atomic.Bool
 	kept := make(chan struct{})
@@ -287,10 +298,10 @@ func (r *Runner) run(ctx context.Context, j store.Job) error {
 		defer close(kept)
 		r.keepLease(hctx, j, func() { lost.Store(true); cancel() })
 	}()
-	herr := r.call(hctx, j)
+	herr = r.call(hctx, j)
 	cancel()
 	<-kept
-	err := r.finish(ctx, j, herr)
+	outcome, err = r.finish(sctx, j, herr)
 	if errors.Is(err, store.ErrNotFound) {
 		// The lease passed and another runner claimed the job (or an
 		// operator deleted it): the outcome is theirs to record.
@@ -342,18 +353,20 @@ func (r *Runner) call(ctx context.Context, j store.Job) (err error) {
 	return h(ctx, j)
 }
 
-// finish records the outcome of a job's run: done, to be retried, or failed.
-// Store calls outlive ctx, so that a stopping Runner still puts its jobs
-// back, but are bounded by Lease.
-func (r *Runner) finish(ctx context.Context, j store.Job, herr error) error {
+// finish records the outcome of a job's run: done, to be retried, or failed,
+// and returns it as a telemetry outcome. Store calls outlive ctx, so that a
+// stopping Runner still puts its jobs back, but are bounded by Lease.
+func (r *Runner) finish(ctx context.Context, j store.Job, herr error) (string, error) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease)
 	defer cancel()
 	attrs := func(extra ...slog.Attr) []slog.Attr {
 		return append([]slog.Attr{slog.Int64("job", j.ID), slog.String("kind", j.Kind), slog.Int("attempt", j.Attempt)}, extra...)
 	}
 	var err error
+	outcome := telemetry.OutcomeRetry
 	switch {
 	case herr == nil:
+		outcome = telemetry.OutcomeOK
 		err = r.cfg.Store.CompleteJob(sctx, j.ID, j.LeaseToken)
 	case ctx.Err() != nil && !errors.Is(herr, ErrPermanent):
 		// The Runner is stopping: not the job's fault, so back in the
@@ -361,6 +374,7 @@ func (r *Runner) finish(ctx context.Context, j store.Job, herr error) error {
 		msg := lastError(fmt.Errorf("interrupted: runner stopped: %w", herr))
 		err = r.cfg.Store.RetryJob(sctx, j.ID, j.LeaseToken, r.cfg.Now(), msg)
 	case errors.Is(herr, ErrPermanent) || j.Attempt >= r.cfg.MaxAttempts:
+		outcome = telemetry.OutcomeFailed
 		r.log.LogAttrs(ctx, slog.LevelError, "jobs: job failed", attrs(
 			slog.Bool("permanent", errors.Is(herr, ErrPermanent)), slog.Any("error", herr))...)
 		err = r.cfg.Store.FailJob(sctx, j.ID, j.LeaseToken, lastError(herr))
@@ -371,9 +385,9 @@ func (r *Runner) finish(ctx context.Context, j store.Job, herr error) error {
 		err = r.cfg.Store.RetryJob(sctx, j.ID, j.LeaseToken, r.cfg.Now().Add(wait), lastError(herr))
 	}
 	if err != nil {
-		return fmt.Errorf("jobs: job %d: %w", j.ID, err)
+		return outcome, fmt.Errorf("jobs: job %d: %w", j.ID, err)
 	}
-	return nil
+	return outcome, nil
 }
 
 // lastError is err's message as kept on the job: at most maxErrorLen bytes,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // Defaults of [Config].
@@ -76,6 +77,9 @@ type Config struct {
 	// Logger receives store failures and other faults; never a token.
 	// Default: discard.
 	Logger *slog.Logger
+	// Telemetry counts session and account token lookups (hit, miss,
+	// expired, error). Nil records nothing.
+	Telemetry *telemetry.Telemetry
 }
 
 // Manager issues, resolves and revokes sessions and account access tokens,
@@ -94,6 +98,7 @@ type Manager struct {
 	partitioned   bool
 	insecure      bool
 	logger        *slog.Logger
+	tel           *telemetry.Telemetry
 }
 
 // New checks cfg, fills in its defaults and returns a Manager.
@@ -113,6 +118,7 @@ func New(cfg Config) (*Manager, error) {
 		partitioned:   cfg.CookiePartitioned && !cfg.InsecureCookies,
 		insecure:      cfg.InsecureCookies,
 		logger:        cfg.Logger,
+		tel:           cfg.Telemetry,
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -232,6 +238,30 @@ func (m *Manager) Rotate(ctx context.Context, oldToken, appID, userID string, ac
 // Resolve writes its new LastSeenAt and IdleExpiresAt (never past ExpiresAt)
 // and returns the record with them.
 func (m *Manager) Resolve(ctx context.Context, token string) (store.Session, error) {
+	s, err := m.resolve(ctx, token)
+	m.tel.SessionLookup(ctx, telemetry.SessionKindSession, lookupOutcome(err))
+	return s, err
+}
+
+// errExpired is in the chain of the error of a token the store returned but
+// whose expiry this Manager's clock has passed.
+var errExpired = errors.New("expired")
+
+// lookupOutcome classifies the result of a lookup for telemetry. The store
+// itself answers most expired tokens as unknown: those count as misses.
+func lookupOutcome(err error) string {
+	switch {
+	case err == nil:
+		return telemetry.OutcomeHit
+	case errors.Is(err, errExpired):
+		return telemetry.OutcomeExpired
+	case errors.Is(err, store.ErrNotFound):
+		return telemetry.OutcomeMiss
+	}
+	return telemetry.OutcomeError
+}
+
+func (m *Manager) resolve(ctx context.Context, token string) (store.Session, error) {
 	if !wellFormed(token, sessionPrefix) {
 		return store.Session{}, errMalformed("resolve")
 	}
@@ -242,7 +272,7 @@ func (m *Manager) Resolve(ctx context.Context, token string) (store.Session, err
 	}
 	now := m.now()
 	if !now.Before(s.ExpiresAt) || !now.Before(s.IdleExpiresAt) {
-		return store.Session{}, fmt.Errorf("session: resolve: expired: %w", store.ErrNotFound)
+		return store.Session{}, fmt.Errorf("session: resolve: %w: %w", errExpired, store.ErrNotFound)
 	}
 	if now.Sub(s.LastSeenAt) < m.touchInterval {
 		return s, nil
@@ -319,6 +349,12 @@ func (m *Manager) IssueAccountToken(ctx context.Context, appID string, accountID
 // malformed, unknown, revoked or expired token is an error wrapping
 // store.ErrNotFound.
 func (m *Manager) ResolveAccountToken(ctx context.Context, token string) (store.AccountToken, error) {
+	t, err := m.resolveAccountToken(ctx, token)
+	m.tel.SessionLookup(ctx, telemetry.SessionKindAccountToken, lookupOutcome(err))
+	return t, err
+}
+
+func (m *Manager) resolveAccountToken(ctx context.Context, token string) (store.AccountToken, error) {
 	if !wellFormed(token, accountPrefix) {
 		return store.AccountToken{}, errMalformed("resolve account token")
 	}
@@ -327,7 +363,7 @@ func (m *Manager) ResolveAccountToken(ctx context.Context, token string) (store.
 		return store.AccountToken{}, fmt.Errorf("session: resolve account token: %w", err)
 	}
 	if !t.ExpiresAt.IsZero() && !m.now().Before(t.ExpiresAt) {
-		return store.AccountToken{}, fmt.Errorf("session: resolve account token: expired: %w", store.ErrNotFound)
+		return store.AccountToken{}, fmt.Errorf("session: resolve account token: %w: %w", errExpired, store.ErrNotFound)
 	}
 	return t, nil
 }

@@ -41,7 +41,7 @@ func capability[T any](ctx context.Context, h *Handler, ref AccountRef, what str
 		Email:      a.Email,
 		AuthUserID: a.AuthUserID,
 		ServerURL:  a.ServerURL,
-		Client:     h.accounts.HTTPClient(ctx, id, h.client),
+		Client:     h.accounts.HTTPClient(ctx, id, h.providerClient(a.ServiceType)),
 		AccessToken: func(ctx context.Context) (string, error) {
 			tok, err := h.accounts.AccessToken(ctx, id)
 			if err != nil {

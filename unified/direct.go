@@ -15,6 +15,7 @@ import (
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/connectors"
 	"github.com/aurinko-go/aurinko/session"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // Limits of the direct proxy.
@@ -73,7 +74,8 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ctx := context.WithValue(r.Context(), directKey{}, directTarget{url: target, token: tok.AccessToken})
+	ctx := context.WithValue(r.Context(), directKey{}, directTarget{url: target, token: tok.AccessToken, serviceType: a.ServiceType})
+	ctx = telemetry.WithConnector(ctx, a.ServiceType)
 	h.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -82,8 +84,9 @@ type directKey struct{}
 
 // directTarget is where a direct request goes and with which token.
 type directTarget struct {
-	url   *url.URL
-	token string
+	url         *url.URL
+	token       string
+	serviceType string
 }
 
 // newDirectProxy builds the one reverse proxy the direct API uses; each
@@ -106,7 +109,8 @@ func (h *Handler) newDirectProxy() *httputil.ReverseProxy {
 			// clients. Let the transport negotiate compression.
 			out.Header = hdr
 		},
-		Transport:     &retryTransport{base: h.transport, maxWait: h.maxRetryWait, sleep: h.sleep},
+		Transport: &retryTransport{base: h.tel.Transport(h.transport, ""), maxWait: h.maxRetryWait, sleep: h.sleep,
+			tel: h.tel},
 		FlushInterval: -1, // stream: flush as bytes arrive (event streams, large downloads)
 		ModifyResponse: func(resp *http.Response) error {
 			hdr := make(http.Header, len(forwardedResponseHeaders))
@@ -174,6 +178,7 @@ type retryTransport struct {
 	base    http.RoundTripper
 	maxWait time.Duration
 	sleep   func(ctx context.Context, d time.Duration) error
+	tel     *telemetry.Telemetry
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -194,6 +199,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := t.sleep(req.Context(), wait); err != nil {
 			return nil, err
 		}
+		dt, _ := req.Context().Value(directKey{}).(directTarget)
+		t.tel.RateLimitWait(req.Context(), dt.serviceType, telemetry.WaiterDirect, wait)
 	}
 }
 

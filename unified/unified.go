@@ -11,6 +11,7 @@ import (
 	"github.com/aurinko-go/aurinko/accounts"
 	"github.com/aurinko-go/aurinko/apierr"
 	"github.com/aurinko-go/aurinko/seal"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // Config configures the unified API handlers.
@@ -42,6 +43,10 @@ type Config struct {
 	// MaxSendSize bounds the JSON body of a send. Default
 	// DefaultMaxSendSize.
 	MaxSendSize int64
+	// Telemetry records every call to a provider (a client span, counts
+	// and durations by connector and status class) and the direct
+	// proxy's rate-limit waits. Nil records nothing.
+	Telemetry *telemetry.Telemetry
 }
 
 // Handler serves the unified API endpoints.
@@ -59,6 +64,7 @@ type Handler struct {
 	client        *http.Client
 	maxAttachment int64
 	maxSend       int64
+	tel           *telemetry.Telemetry
 }
 
 // New returns a Handler.
@@ -70,7 +76,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("unified: Keyring is required (it seals page and delta tokens)")
 	}
 	h := &Handler{accounts: cfg.Accounts, transport: cfg.Transport, maxRetryWait: cfg.MaxRetryWait, sleep: cfg.Sleep, logger: cfg.Logger,
-		now: cfg.Now, client: cfg.HTTPClient, maxAttachment: cfg.MaxAttachmentSize, maxSend: cfg.MaxSendSize}
+		now: cfg.Now, client: cfg.HTTPClient, maxAttachment: cfg.MaxAttachmentSize, maxSend: cfg.MaxSendSize,
+		tel: cfg.Telemetry}
 	if h.transport == nil {
 		h.transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
@@ -118,6 +125,17 @@ func (h *Handler) Register(mux *http.ServeMux, prefix string) {
 	h.registerCalendar(mux, prefix)
 	h.registerContacts(mux, prefix)
 	h.registerTasks(mux, prefix)
+}
+
+// providerClient is the base client of calls to serviceType's provider:
+// h.client, its transport recorded by telemetry.
+func (h *Handler) providerClient(serviceType string) *http.Client {
+	if h.tel == nil {
+		return h.client
+	}
+	c := *h.client
+	c.Transport = h.tel.Transport(h.client.Transport, serviceType)
+	return &c
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -21,6 +21,7 @@ import (
 	"github.com/aurinko-go/aurinko/jobs"
 	"github.com/aurinko-go/aurinko/seal"
 	"github.com/aurinko-go/aurinko/store"
+	"github.com/aurinko-go/aurinko/telemetry"
 )
 
 // Defaults of Config.
@@ -61,6 +62,10 @@ type Config struct {
 	Transport *http.Transport
 	Now       func() time.Time
 	Logger    *slog.Logger
+
+	// Telemetry counts deliveries (ok, failed), retries and
+	// deactivations. Nil records nothing.
+	Telemetry *telemetry.Telemetry
 
 	// Feed reads the changes of a subscription's resource by delta sync.
 	// Without it, subscriptions are notified only when the host calls
@@ -443,6 +448,7 @@ func (s *Service) Deliver(ctx context.Context, j store.Job) error {
 		return nil
 	}
 	derr := s.send(ctx, sub, d.Body)
+	s.cfg.Telemetry.Delivery(ctx, derr == nil, j.Attempt)
 	now := s.now()
 	if derr == nil {
 		if !sub.FailSince.IsZero() {
@@ -461,6 +467,7 @@ func (s *Service) Deliver(ctx context.Context, j store.Job) error {
 		sub.Active = false
 		sub.FailDescription = "deactivated after failing for " + s.cfg.RetryWindow.String() + ": " + sub.FailDescription
 		s.logger.Warn("subscription deactivated", "subscription", sub.ID, "error", derr)
+		s.cfg.Telemetry.SubscriptionDeactivated(ctx, "retry_window")
 	}
 	if err := s.store.UpdateSubscription(ctx, sub); err != nil {
 		s.logger.Warn("record delivery failure", "subscription", sub.ID, "error", err)
