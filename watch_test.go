@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -22,6 +23,7 @@ import (
 type receiver struct {
 	srv    *httptest.Server
 	secret func() []byte
+	now    func() time.Time // the server's clock, which signs
 	mu     sync.Mutex
 	got    []webhooks.Notification
 	down   bool
@@ -42,7 +44,14 @@ func newReceiver(t *testing.T) *receiver {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		body, err := webhooks.VerifyRequest(r, rc.secret(), 0)
+		body, err := io.ReadAll(r.Body)
+		if err == nil {
+			now := time.Now()
+			if rc.now != nil {
+				now = rc.now()
+			}
+			err = webhooks.Verify(rc.secret(), r.Header, body, now, 5*time.Minute)
+		}
 		if err != nil {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
@@ -119,6 +128,7 @@ func TestWatch_graphMailByDeltaPolling(t *testing.T) {
 	})
 	e.seed(2) // old mail: never notified
 	rc := newReceiver(t)
+	rc.now = clk.Now
 	ctx := context.Background()
 	rc.secret = func() []byte {
 		s, err := e.srv.Webhooks().SigningSecret(ctx, appID)
@@ -182,5 +192,72 @@ func TestWatch_graphMailByDeltaPolling(t *testing.T) {
 	waitFor(t, e.srv, clk, 20*time.Second, func() bool { rounds++; return rounds > 20 })
 	if got := rc.payloadIDs(); len(got) != 3 {
 		t.Fatalf("delivered after delete: %v", got)
+	}
+}
+
+// TestWatch_graphPushTriggersADeltaRead: with a Graph subscription behind
+// the app's subscription, a new message reaches the app at once, without
+// waiting for a poll (the clock never moves); deleting the app's
+// subscription deletes Graph's.
+func TestWatch_graphPushTriggersADeltaRead(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	var e *mailEnv
+	e = newMailEnvWith(t, func(c *aurinko.Config) {
+		c.Now = clk.Now
+		c.Store = memstore.New(memstore.Options{Now: clk.Now})
+		c.Webhooks = webhooks.Config{AllowInsecureTargets: true, PollInterval: time.Hour, PushPollInterval: time.Hour}
+		c.Jobs.PollInterval = 10 * time.Millisecond
+	})
+	e.graph.SetNotificationClient(e.api.Client()) // trust the API's test certificate
+	rc := newReceiver(t)
+	rc.now = clk.Now
+	ctx := context.Background()
+	rc.secret = func() []byte { s, _ := e.srv.Webhooks().SigningSecret(ctx, appID); return s }
+	var sub map[string]any
+	if status, _ := e.call(e.tokA, "POST", "/subscriptions", map[string]any{"resource": "/email/messages", "notificationUrl": rc.srv.URL}, &sub); status != 200 {
+		t.Fatalf("create = %d %v", status, sub)
+	}
+	subs := e.graph.Subscriptions(e.adele.ObjectID)
+	if len(subs) != 1 {
+		t.Fatalf("Graph subscriptions after create = %+v, want 1", subs)
+	}
+	m, err := e.graph.SeedMessage(e.adele.ObjectID, graphtest.Message{Subject: "Pushed", Body: "x", From: graphtest.Recipient{Address: "ann@example.com"},
+		To: []graphtest.Recipient{{Address: "adele@contoso.example"}}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.graph.WaitNotifications()
+	waitFor(t, e.srv, clk, 0, func() bool { return len(rc.payloadIDs()) >= 1 })
+	if got := rc.payloadIDs(); len(got) != 1 || got[0] != "updated:"+m.ID {
+		t.Fatalf("payloads = %v", got)
+	}
+	// A push with a forged clientState does not trigger a read: a change
+	// Graph does not announce waits for the periodic poll.
+	e.graph.DropNotifications(true)
+	m2, err := e.graph.SeedMessage(e.adele.ObjectID, graphtest.Message{Subject: "Quiet", Body: "x", From: graphtest.Recipient{Address: "ann@example.com"},
+		To: []graphtest.Recipient{{Address: "adele@contoso.example"}}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := fmt.Sprintf(`{"value":[{"subscriptionId":%q,"clientState":"forged","changeType":"created","resource":"x","tenantId":"t"}]}`, subs[0].ID)
+	if code := e.callRaw("", "POST", "/webhooks/push/Office365", forged, map[string]string{"Content-Type": "application/json"}, nil); code != 202 {
+		t.Fatalf("forged push = %d", code)
+	}
+	rounds := 0
+	waitFor(t, e.srv, clk, 0, func() bool { rounds++; return rounds > 20 })
+	if got := rc.payloadIDs(); len(got) != 1 {
+		t.Fatalf("a forged push triggered a read: %v", got)
+	}
+	waitFor(t, e.srv, clk, 20*time.Minute, func() bool { return len(rc.payloadIDs()) >= 2 })
+	if got := rc.payloadIDs(); got[1] != "updated:"+m2.ID {
+		t.Fatalf("payloads after the periodic poll = %v", got)
+	}
+	e.graph.DropNotifications(false)
+	if status, _ := e.call(e.tokA, "DELETE", fmt.Sprintf("/subscriptions/%v", sub["id"]), nil, nil); status != 200 {
+		t.Fatalf("delete = %d", status)
+	}
+	if subs := e.graph.Subscriptions(e.adele.ObjectID); len(subs) != 0 {
+		t.Fatalf("Graph subscriptions after delete = %+v", subs)
 	}
 }
