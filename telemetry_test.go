@@ -346,7 +346,9 @@ func TestTelemetry_webhookDelivery(t *testing.T) {
 		}
 	}
 	kind := telemetry.KeyJobKind.String(webhooks.JobKind)
-	queued := func() int64 { return e.rec.value(t, "aurinko.jobs.queue", kind, telemetry.KeyJobState.String("queued")) }
+	queued := func() int64 {
+		return e.rec.value(t, "aurinko.jobs.queue", kind, telemetry.KeyJobState.String("queued"))
+	}
 
 	notify()
 	if q := queued(); q != 1 {
