@@ -523,13 +523,16 @@ func toMessage(m *gmail.Message, labels labelSet, bt email.BodyType, headers boo
 	}
 	walk(m.Payload, false)
 	if !headers {
-		// Lists (and delta pages) carry no attachments and no headers, as
-		// on Graph: "attachments" is omitted when the message has some
+		// Lists (and delta pages) carry no attachments and no headers
+		// (nor inReplyTo and references), as on Graph: "attachments" is omitted when the message has some
 		// that are not inline.
 		out.Attachments = nil
 		if out.HasAttachments {
 			out.Omitted = append(out.Omitted, "attachments")
 		}
+		// In-Reply-To and References come from the headers, which Graph
+		// lists do not read either.
+		out.InReplyTo, out.References = "", ""
 		out.Omitted = append(out.Omitted, "internetHeaders")
 	}
 	if bt == email.BodyNone {

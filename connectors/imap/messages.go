@@ -59,6 +59,14 @@ func toMessage(f folderInfo, validity uint32, buf *fetched, bt email.BodyType, h
 			m.Body = p.body(bt)
 		}
 		if !headers {
+			// Lists carry no attachments and no headers (nor inReplyTo and
+			// references), as on Graph and Gmail: "attachments" is omitted when the message has some
+			// that are not inline.
+			m.Attachments = nil
+			if m.HasAttachments {
+				m.Omitted = append(m.Omitted, "attachments")
+			}
+			m.InReplyTo, m.References = "", ""
 			m.Omitted = append(m.Omitted, "internetHeaders")
 		}
 	}

@@ -112,8 +112,10 @@ func (c *Connector) SendMessage(ctx context.Context, acct email.Account, msg ema
 		c.log.Warn("imap: message sent but not copied to the Sent folder", "account", acct.ID, "error", err)
 		return email.SendResult{}, nil
 	}
-	if !msg.ReturnIDs {
-		return email.SendResult{}, nil
+	// The ids cost nothing (APPENDUID, the headers): they are answered
+	// whether or not ReturnIDs asks for them, as Gmail and Graph do.
+	if res.ID != "" {
+		res.ThreadID = threadID(email.Message{InternetMessageID: "<" + msgID + ">", InReplyTo: msg.InReplyTo, References: msg.References})
 	}
 	return res, nil
 }

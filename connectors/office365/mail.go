@@ -731,6 +731,10 @@ func (c *Connector) DeltaChanges(ctx context.Context, acct email.Account, req em
 		if req.BodyType == email.BodyNone {
 			m.Omitted = append(m.Omitted, "body")
 		}
+		if gm.HasAttachments {
+			m.Omitted = append(m.Omitted, "attachments")
+		}
+		m.Omitted = append(m.Omitted, "internetHeaders")
 		out.Updated = append(out.Updated, m)
 	}
 	return out, nil

@@ -2,11 +2,12 @@ package office365
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aurinko-go/aurinko/unified/email"
@@ -16,8 +17,8 @@ import (
 //
 // A conversation is the messages whose conversationId is the thread id
 // (GET /me/messages?$filter=conversationId eq '...'); Graph refuses an
-// $orderby on another property beside such a $filter, so each page is
-// sorted oldest first here. A reply is a draft made by POST
+// $orderby on another property beside such a $filter, so the
+// conversation is read whole and sorted oldest first here. A reply is a draft made by POST
 // /me/messages/{id}/createReply with the reply's message properties
 // (Exchange sets In-Reply-To, References and the conversation), then its
 // attachments (POST .../attachments), then POST .../send. A draft is a
@@ -27,31 +28,63 @@ import (
 // with DELETE. The draft endpoints refuse (404) messages that are not
 // drafts.
 
-// ListThread implements email.Mailbox.
+// maxThreadPages bounds the Graph pages of 100 read for one conversation.
+const maxThreadPages = 10
+
+// threadCursor is the cursor of a conversation page.
+type threadCursor struct {
+	Offset int `json:"o"`
+}
+
+// ListThread implements email.Mailbox: every message of the conversation
+// is read (pages of 100, at most maxThreadPages) and sorted oldest first,
+// then the asked page is cut (the cursor is an offset).
 func (c *Connector) ListThread(ctx context.Context, acct email.Account, threadID string, req email.ThreadRequest) (email.MessagePage, error) {
+	var cur threadCursor
+	if req.Page != "" {
+		b, err := base64.RawURLEncoding.DecodeString(req.Page)
+		if err == nil {
+			err = json.Unmarshal(b, &cur)
+		}
+		if err != nil || cur.Offset < 0 {
+			return email.MessagePage{}, &email.Error{Kind: email.ErrInvalid, Message: "malformed cursor"}
+		}
+	}
 	wk, err := c.wellKnown(ctx, acct)
 	if err != nil {
 		return email.MessagePage{}, err
 	}
-	u := req.Page
-	if u == "" {
-		fields := messageFields
-		if req.BodyType != email.BodyNone {
-			fields = append(slices.Clone(fields), "body")
+	fields := messageFields
+	if req.BodyType != email.BodyNone {
+		fields = append(slices.Clone(fields), "body")
+	}
+	v := url.Values{"$select": {strings.Join(fields, ",")}, "$top": {"100"},
+		"$filter": {"conversationId eq '" + odataString(threadID) + "'"}}
+	u := c.graphBase() + "/me/messages?" + v.Encode()
+	var all []graphMessage
+	for range maxThreadPages {
+		var page graphCollection[graphMessage]
+		if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: u}, &page); err != nil {
+			return email.MessagePage{}, err
 		}
-		v := url.Values{"$select": {strings.Join(fields, ",")}, "$top": {strconv.Itoa(max(req.Limit, 1))},
-			"$filter": {"conversationId eq '" + odataString(threadID) + "'"}}
-		u = c.graphBase() + "/me/messages?" + v.Encode()
+		all = append(all, page.Value...)
+		if u = page.NextLink; u == "" {
+			break
+		}
 	}
-	var page graphCollection[graphMessage]
-	if err := c.do(ctx, acct, mailRequest{method: http.MethodGet, url: u}, &page); err != nil {
-		return email.MessagePage{}, err
-	}
-	if req.Page == "" && len(page.Value) == 0 {
+	if len(all) == 0 {
 		return email.MessagePage{}, &email.Error{Kind: email.ErrNotFound, Message: "no such conversation"}
 	}
-	out := email.MessagePage{NextPage: page.NextLink}
-	for _, gm := range page.Value {
+	slices.SortStableFunc(all, func(a, b graphMessage) int {
+		if c := a.ReceivedDateTime.Compare(b.ReceivedDateTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	limit := max(req.Limit, 1)
+	var out email.MessagePage
+	for i := cur.Offset; i < len(all) && i < cur.Offset+limit; i++ {
+		gm := all[i]
 		m := toMessage(gm, wk, req.BodyType)
 		if req.BodyType == email.BodyNone {
 			m.Omitted = append(m.Omitted, "body")
@@ -62,7 +95,10 @@ func (c *Connector) ListThread(ctx context.Context, acct email.Account, threadID
 		m.Omitted = append(m.Omitted, "internetHeaders")
 		out.Records = append(out.Records, m)
 	}
-	slices.SortStableFunc(out.Records, func(a, b email.Message) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
+	if cur.Offset+limit < len(all) {
+		b, _ := json.Marshal(threadCursor{Offset: cur.Offset + limit})
+		out.NextPage = base64.RawURLEncoding.EncodeToString(b)
+	}
 	return out, nil
 }
 

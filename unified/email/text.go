@@ -53,8 +53,10 @@ func HTMLToText(s string) string {
 // BodyAs returns a message body in the asked form from the provider's text
 // and HTML versions (either may be ""): HTML prefers the HTML version,
 // else TextToHTML of the text; text prefers the text version, else
-// HTMLToText of the HTML. BodyNone returns "".
+// HTMLToText of the HTML. The text version's trailing line breaks (a MIME
+// body ends with one) are dropped first. BodyNone returns "".
 func BodyAs(bt BodyType, text, htmlBody string) string {
+	text = strings.TrimRight(text, "\r\n")
 	switch bt {
 	case BodyHTML:
 		if htmlBody != "" {
