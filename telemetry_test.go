@@ -311,7 +311,8 @@ func TestTelemetry_mailCallsThroughTheUnifiedClient(t *testing.T) {
 // TestTelemetry_webhookDelivery: a notification delivered by a job runner
 // counts as a delivery and a job run (with its span); a failing endpoint
 // counts as a failed delivery, and its retry as a retry; the queue gauge
-// reads the store.
+// reads the store. The subscription keeps its last delivery time through
+// failures and loses failSince on the next success.
 func TestTelemetry_webhookDelivery(t *testing.T) {
 	t.Parallel()
 	e := newTelemetryEnv(t)
@@ -326,9 +327,18 @@ func TestTelemetry_webhookDelivery(t *testing.T) {
 		got.Add(1)
 	}))
 	defer recv.Close()
-	if _, err := e.srv.Store().CreateSubscription(ctx, store.Subscription{AppID: "app", AccountID: e.live, Resource: "/email/messages",
-		NotificationURL: recv.URL, Active: true}); err != nil {
+	sub, err := e.srv.Store().CreateSubscription(ctx, store.Subscription{AppID: "app", AccountID: e.live, Resource: "/email/messages",
+		NotificationURL: recv.URL, Active: true})
+	if err != nil {
 		t.Fatal(err)
+	}
+	stored := func() store.Subscription {
+		t.Helper()
+		s, err := e.srv.Store().GetSubscription(ctx, sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
 	tel, err := telemetry.New(telemetry.Config{MeterProvider: e.rec.mp, TracerProvider: e.rec.tp})
 	if err != nil {
@@ -357,10 +367,17 @@ func TestTelemetry_webhookDelivery(t *testing.T) {
 	if n, err := runner.RunOnce(ctx); err != nil || n != 1 || got.Load() != 1 {
 		t.Fatalf("run = %d, %v; delivered %d", n, err, got.Load())
 	}
+	first := stored().LastDeliveryAt
+	if first.IsZero() {
+		t.Fatal("the delivery time was not recorded")
+	}
 	fail.Store(true)
 	notify()
 	if n, err := runner.RunOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("failing run = %d, %v", n, err)
+	}
+	if s := stored(); s.FailSince.IsZero() || !s.LastDeliveryAt.Equal(first) {
+		t.Fatalf("after a failure: failSince %v, last delivery %v (was %v)", s.FailSince, s.LastDeliveryAt, first)
 	}
 	if q := queued(); q != 1 {
 		t.Fatalf("queue after a failed delivery = %d, want 1 (its retry)", q)
@@ -368,6 +385,9 @@ func TestTelemetry_webhookDelivery(t *testing.T) {
 	fail.Store(false)
 	if n, err := runner.RunOnce(ctx); err != nil || n != 1 || got.Load() != 2 {
 		t.Fatalf("retry = %d, %v; delivered %d", n, err, got.Load())
+	}
+	if s := stored(); !s.FailSince.IsZero() || s.FailDescription != "" || s.LastDeliveryAt.Before(first) {
+		t.Fatalf("after the retry: failSince %v %q, last delivery %v", s.FailSince, s.FailDescription, s.LastDeliveryAt)
 	}
 
 	tests := []struct {

@@ -238,8 +238,12 @@ type Subscription struct {
 	// ProviderSecret is sealed (Graph clientState, push verification data).
 	ProviderSecret    Sealed
 	ProviderExpiresAt time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// LastDeliveryAt is when a notification was last delivered (the
+	// app's endpoint answered 2xx); zero before the first. Only
+	// MarkDelivered changes it; UpdateSubscription keeps it.
+	LastDeliveryAt time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Lease is a held lock. Token identifies this acquisition: renew and

@@ -217,13 +217,20 @@ type SubscriptionStore interface {
 	CreateSubscription(ctx context.Context, s Subscription) (Subscription, error)
 	// GetSubscription returns a subscription by ID.
 	GetSubscription(ctx context.Context, id int64) (Subscription, error)
-	// UpdateSubscription replaces every field but ID, AppID, AccountID and
-	// CreatedAt. A missing subscription is ErrNotFound.
+	// UpdateSubscription replaces every field but ID, AppID, AccountID,
+	// CreatedAt and LastDeliveryAt. A missing subscription is ErrNotFound.
 	UpdateSubscription(ctx context.Context, s Subscription) error
+	// MarkDelivered records a successful delivery: it sets LastDeliveryAt
+	// to at and clears FailSince and FailDescription, and changes nothing
+	// else (UpdatedAt included), so that it never undoes a concurrent
+	// update of the other fields. A missing subscription is ErrNotFound.
+	MarkDelivered(ctx context.Context, id int64, at time.Time) error
 	// DeleteSubscription removes a subscription. A missing one is ErrNotFound.
 	DeleteSubscription(ctx context.Context, id int64) error
 	// ListSubscriptions returns an account's subscriptions ordered by ID.
 	ListSubscriptions(ctx context.Context, accountID int64, page Page) ([]Subscription, error)
+	// ListAppSubscriptions returns an app's subscriptions ordered by ID.
+	ListAppSubscriptions(ctx context.Context, appID string, page Page) ([]Subscription, error)
 	// ListSubscriptionsExpiring returns active subscriptions whose
 	// ProviderExpiresAt is set and before t, ordered by it, at most limit.
 	ListSubscriptionsExpiring(ctx context.Context, before time.Time, limit int) ([]Subscription, error)

@@ -451,11 +451,10 @@ func (s *Service) Deliver(ctx context.Context, j store.Job) error {
 	s.cfg.Telemetry.Delivery(ctx, derr == nil, j.Attempt)
 	now := s.now()
 	if derr == nil {
-		if !sub.FailSince.IsZero() {
-			sub.FailSince, sub.FailDescription = time.Time{}, ""
-			if err := s.store.UpdateSubscription(ctx, sub); err != nil {
-				s.logger.Warn("clear failSince", "subscription", sub.ID, "error", err)
-			}
+		// One narrow write: the delivery time, and failSince cleared;
+		// the renewals of watch.go may be updating the other fields.
+		if err := s.store.MarkDelivered(ctx, sub.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.logger.Warn("record delivery", "subscription", sub.ID, "error", err)
 		}
 		return nil
 	}

@@ -347,7 +347,7 @@ func (s *Store) DeleteAccountToken(ctx context.Context, h store.Hash) error {
 func cloneSubscription(sub store.Subscription) store.Subscription {
 	sub.Filters = slices.Clone(sub.Filters)
 	sub.ProviderSecret = slices.Clone(sub.ProviderSecret)
-	sub.FailSince, sub.ProviderExpiresAt = tm(sub.FailSince), tm(sub.ProviderExpiresAt)
+	sub.FailSince, sub.ProviderExpiresAt, sub.LastDeliveryAt = tm(sub.FailSince), tm(sub.ProviderExpiresAt), tm(sub.LastDeliveryAt)
 	sub.CreatedAt, sub.UpdatedAt = tm(sub.CreatedAt), tm(sub.UpdatedAt)
 	return sub
 }
@@ -384,8 +384,8 @@ func (s *Store) GetSubscription(ctx context.Context, id int64) (store.Subscripti
 	return cloneSubscription(sub), nil
 }
 
-// UpdateSubscription replaces every field but ID, AppID, AccountID and
-// CreatedAt.
+// UpdateSubscription replaces every field but ID, AppID, AccountID,
+// CreatedAt and LastDeliveryAt.
 func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
 	if err := s.lock(ctx); err != nil {
 		return err
@@ -399,9 +399,25 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) 
 		return fail(store.ErrInvalid, "update subscription %d: Resource and NotificationURL are required", sub.ID)
 	}
 	sub = cloneSubscription(sub)
-	sub.AppID, sub.AccountID, sub.CreatedAt = old.AppID, old.AccountID, old.CreatedAt
+	sub.AppID, sub.AccountID, sub.CreatedAt, sub.LastDeliveryAt = old.AppID, old.AccountID, old.CreatedAt, old.LastDeliveryAt
 	sub.UpdatedAt = s.orNow(sub.UpdatedAt)
 	s.subs[sub.ID] = sub
+	return nil
+}
+
+// MarkDelivered sets LastDeliveryAt and clears FailSince and
+// FailDescription, nothing else.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	sub, ok := s.subs[id]
+	if !ok {
+		return fail(store.ErrNotFound, "mark subscription %d delivered", id)
+	}
+	sub.LastDeliveryAt, sub.FailSince, sub.FailDescription = tm(at), time.Time{}, ""
+	s.subs[id] = sub
 	return nil
 }
 
@@ -427,6 +443,25 @@ func (s *Store) ListSubscriptions(ctx context.Context, accountID int64, p store.
 	var all []store.Subscription
 	for _, sub := range s.subs {
 		if sub.AccountID == accountID {
+			all = append(all, sub)
+		}
+	}
+	out := page(all, func(sub store.Subscription) int64 { return sub.ID }, p.After, p.Limit)
+	for i := range out {
+		out[i] = cloneSubscription(out[i])
+	}
+	return out, nil
+}
+
+// ListAppSubscriptions returns an app's subscriptions ordered by ID.
+func (s *Store) ListAppSubscriptions(ctx context.Context, appID string, p store.Page) ([]store.Subscription, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var all []store.Subscription
+	for _, sub := range s.subs {
+		if sub.AppID == appID {
 			all = append(all, sub)
 		}
 	}

@@ -139,7 +139,7 @@ func TestOpen_rejectsSchemaNewerThanBuild(t *testing.T) {
 		t.Fatalf("Open = %v, want ErrSchemaTooNew", err)
 	}
 	t.Log(err)
-	if !strings.Contains(err.Error(), "999") || !strings.Contains(err.Error(), "version 3,") {
+	if !strings.Contains(err.Error(), "999") || !strings.Contains(err.Error(), "version 4,") {
 		t.Errorf("error %q does not name both versions", err)
 	}
 }

@@ -18,6 +18,8 @@ func subscriptionTests() []test {
 		{"MissingIsNotFound", testSubscriptionMissingIsNotFound},
 		{"List", testSubscriptionList},
 		{"ListExpiring", testSubscriptionListExpiring},
+		{"ListApp", testSubscriptionListApp},
+		{"MarkDelivered", testSubscriptionMarkDelivered},
 	}
 }
 
@@ -31,6 +33,7 @@ func testSubscriptionCreateGet(t *testing.T, e *env) {
 		AppID: "a", AccountID: acc.ID, Resource: "/calendars/primary/events", NotificationURL: "https://a.example/hook?x=1",
 		Filters: []string{"isRead eq false", "from eq 'x'"}, Active: true, FailSince: at(-time.Hour), FailDescription: "HTTP 500",
 		ProviderID: "graph-sub-1", ProviderSecret: store.Sealed("client-state"), ProviderExpiresAt: at(72 * time.Hour),
+		LastDeliveryAt: at(-2 * time.Hour),
 	}
 	got, err := e.s.CreateSubscription(e.ctx, in)
 	must(t, "CreateSubscription", err)
@@ -86,12 +89,14 @@ func testSubscriptionUpdate(t *testing.T, e *env) {
 		ID: orig.ID, AppID: "a", AccountID: other.ID, Resource: "/contacts", NotificationURL: "https://b.example/hook",
 		Filters: []string{"f"}, Active: false, FailSince: at(30 * time.Minute), FailDescription: "timeout",
 		ProviderID: "p-2", ProviderSecret: store.Sealed("s2"), ProviderExpiresAt: at(48 * time.Hour), CreatedAt: at(-1000 * time.Hour),
+		LastDeliveryAt: at(time.Hour),
 	}
 	must(t, "UpdateSubscription", e.s.UpdateSubscription(e.ctx, upd))
 	got, err := e.s.GetSubscription(e.ctx, orig.ID)
 	must(t, "GetSubscription", err)
 	want := upd
 	want.AccountID, want.CreatedAt, want.UpdatedAt = acc.ID, orig.CreatedAt, e.clock.Now()
+	want.LastDeliveryAt = time.Time{} // only MarkDelivered writes it
 	equal(t, "GetSubscription after UpdateSubscription", got, want)
 }
 
@@ -170,4 +175,62 @@ func testSubscriptionListExpiring(t *testing.T, e *env) {
 	list, err := e.s.ListSubscriptionsExpiring(e.ctx, cutoff, 1)
 	must(t, "ListSubscriptionsExpiring", err)
 	equal(t, "ListSubscriptionsExpiring record", list, []store.Subscription{past})
+}
+
+func testSubscriptionListApp(t *testing.T, e *env) {
+	acc := e.daemon(t)
+	e.app(t, "b")
+	other := e.account(t, newAccount("b", "", store.AccountDaemon, "Google", "other"), store.Token{})
+	var want []int64
+	for i := range 5 {
+		s, err := e.s.CreateSubscription(e.ctx, newSubscription(acc, fmt.Sprint("/r", i)))
+		must(t, "CreateSubscription", err)
+		want = append(want, s.ID)
+		_, err = e.s.CreateSubscription(e.ctx, newSubscription(other, fmt.Sprint("/r", i)))
+		must(t, "CreateSubscription", err)
+	}
+	slices.Sort(want)
+	checkPages(t, "ListAppSubscriptions", want, func(after int64, limit int) ([]int64, error) {
+		list, err := e.s.ListAppSubscriptions(e.ctx, "a", store.Page{After: after, Limit: limit})
+		return ids(list, func(s store.Subscription) int64 { return s.ID }), err
+	})
+	list, err := e.s.ListAppSubscriptions(e.ctx, "a", store.Page{Limit: 1})
+	must(t, "ListAppSubscriptions", err)
+	if len(list) == 1 {
+		got, err := e.s.GetSubscription(e.ctx, list[0].ID)
+		must(t, "GetSubscription", err)
+		equal(t, "ListAppSubscriptions record", list[0], got)
+	}
+	none, err := e.s.ListAppSubscriptions(e.ctx, "no-such-app", store.Page{})
+	must(t, "ListAppSubscriptions of an unknown app", err)
+	if len(none) != 0 {
+		t.Errorf("ListAppSubscriptions of an unknown app = %d records", len(none))
+	}
+}
+
+func testSubscriptionMarkDelivered(t *testing.T, e *env) {
+	acc := e.daemon(t)
+	in := newSubscription(acc, "/email/messages")
+	in.FailSince, in.FailDescription, in.ProviderID, in.ProviderExpiresAt = at(-time.Hour), "HTTP 503", "p-1", at(time.Hour)
+	orig, err := e.s.CreateSubscription(e.ctx, in)
+	must(t, "CreateSubscription", err)
+	e.clock.Advance(time.Minute)
+	delivered := at(time.Minute + 1500*time.Microsecond)
+	must(t, "MarkDelivered", e.s.MarkDelivered(e.ctx, orig.ID, delivered))
+	got, err := e.s.GetSubscription(e.ctx, orig.ID)
+	must(t, "GetSubscription", err)
+	want := orig
+	want.LastDeliveryAt, want.FailSince, want.FailDescription = delivered.Truncate(time.Microsecond), time.Time{}, ""
+	equal(t, "GetSubscription after MarkDelivered", got, want)
+
+	// An update written from an older read keeps the delivery time.
+	stale := orig
+	stale.ProviderID = "p-2"
+	must(t, "UpdateSubscription", e.s.UpdateSubscription(e.ctx, stale))
+	got, err = e.s.GetSubscription(e.ctx, orig.ID)
+	must(t, "GetSubscription", err)
+	if !got.LastDeliveryAt.Equal(want.LastDeliveryAt) || got.ProviderID != "p-2" {
+		t.Errorf("after UpdateSubscription: LastDeliveryAt %v, ProviderID %q; want %v, p-2", got.LastDeliveryAt, got.ProviderID, want.LastDeliveryAt)
+	}
+	wantErr(t, "MarkDelivered of a missing subscription", e.s.MarkDelivered(e.ctx, orig.ID+1000, delivered), store.ErrNotFound)
 }

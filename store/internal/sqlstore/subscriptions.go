@@ -12,13 +12,15 @@ import (
 const subscriptionFields = `resource, notification_url, filters, active, fail_since, fail_description,
 	provider_id, provider_secret, provider_expires_at, updated_at`
 
-const subscriptionCols = `id, app_id, account_id, created_at, ` + subscriptionFields
+// subscriptionCols are every column; last_delivery_at is written only at
+// creation and by MarkDelivered.
+const subscriptionCols = `id, app_id, account_id, created_at, last_delivery_at, ` + subscriptionFields
 
 func scanSubscription(r rowScanner) (store.Subscription, error) {
 	var x store.Subscription
 	var filters list
 	var secret blob
-	err := r.Scan(&x.ID, &x.AppID, &x.AccountID, ts{&x.CreatedAt},
+	err := r.Scan(&x.ID, &x.AppID, &x.AccountID, ts{&x.CreatedAt}, ts{&x.LastDeliveryAt},
 		&x.Resource, &x.NotificationURL, &filters, &x.Active, ts{&x.FailSince}, &x.FailDescription,
 		&x.ProviderID, &secret, ts{&x.ProviderExpiresAt}, ts{&x.UpdatedAt})
 	x.Filters, x.ProviderSecret = filters.v, secret.b
@@ -55,7 +57,7 @@ func (s *Store) CreateSubscription(ctx context.Context, x store.Subscription) (s
 	}
 	now := s.now()
 	x.CreatedAt, x.UpdatedAt = orNow(x.CreatedAt, now), orNow(x.UpdatedAt, now)
-	args := append([]any{x.AppID, x.AccountID, micros(x.CreatedAt)}, subscriptionArgs(x)...)
+	args := append([]any{x.AppID, x.AccountID, micros(x.CreatedAt), micros(x.LastDeliveryAt)}, subscriptionArgs(x)...)
 	created, err := scanSubscription(s.queryRow(ctx, s.w, `INSERT INTO subscriptions (`+subscriptionCols[len("id, "):]+`)
 VALUES (`+placeholders(len(args))+`) RETURNING `+subscriptionCols, args...))
 	if err != nil {
@@ -81,6 +83,12 @@ func (s *Store) UpdateSubscription(ctx context.Context, x store.Subscription) er
 		append(subscriptionArgs(x), x.ID)...)
 }
 
+// MarkDelivered implements store.SubscriptionStore.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
+	return s.writeOne(ctx, "mark subscription delivered",
+		`UPDATE subscriptions SET last_delivery_at = ?, fail_since = 0, fail_description = '' WHERE id = ?`, micros(at), id)
+}
+
 // DeleteSubscription implements store.SubscriptionStore.
 func (s *Store) DeleteSubscription(ctx context.Context, id int64) error {
 	return s.writeOne(ctx, "delete subscription", `DELETE FROM subscriptions WHERE id = ?`, id)
@@ -91,6 +99,13 @@ func (s *Store) ListSubscriptions(ctx context.Context, accountID int64, page sto
 	return selectAll(ctx, s, "list subscriptions", scanSubscription,
 		`SELECT `+subscriptionCols+` FROM subscriptions WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?`,
 		accountID, page.After, store.EffectiveLimit(page.Limit))
+}
+
+// ListAppSubscriptions implements store.SubscriptionStore.
+func (s *Store) ListAppSubscriptions(ctx context.Context, appID string, page store.Page) ([]store.Subscription, error) {
+	return selectAll(ctx, s, "list app subscriptions", scanSubscription,
+		`SELECT `+subscriptionCols+` FROM subscriptions WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?`,
+		appID, page.After, store.EffectiveLimit(page.Limit))
 }
 
 // ListSubscriptionsExpiring implements store.SubscriptionStore.
