@@ -131,11 +131,22 @@ func (s *Server) handleGmailProfile(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusForbidden, "forbidden", "Delegation denied for "+p.User.Email)
 		return
 	}
-	u, _ := s.User(p.User.Subject) // the current counters
+	// The current counters; a mailbox's historyId is never 0 (Gmail's
+	// start at large values), so the mailbox is made on first use here too.
+	s.mu.Lock()
+	u := s.userLocked(p.User.Subject)
+	if u == nil {
+		s.mu.Unlock()
+		notFound(w)
+		return
+	}
+	history := s.mailboxLocked(u).historyID
+	email, messages, threads := u.Email, u.MessagesTotal, u.ThreadsTotal
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"emailAddress":  u.Email,
-		"messagesTotal": u.MessagesTotal,
-		"threadsTotal":  u.ThreadsTotal,
-		"historyId":     strconv.FormatUint(u.HistoryID, 10),
+		"emailAddress":  email,
+		"messagesTotal": messages,
+		"threadsTotal":  threads,
+		"historyId":     strconv.FormatUint(history, 10),
 	})
 }
