@@ -157,7 +157,9 @@ func (s *Service) startWatch(ctx context.Context, sub store.Subscription) (store
 	st := watchState{Cursor: sealed}
 	interval := s.cfg.PollInterval
 	if s.cfg.Push != nil {
-		if sub2, stype, err := s.subscribePush(ctx, sub); err != nil {
+		if sub2, stype, err := s.subscribePush(ctx, sub); errors.Is(err, provider.ErrUnsupported) {
+			s.logger.Debug("no provider push for this resource; polling", "subscription", sub.ID, "resource", sub.Resource)
+		} else if err != nil {
 			s.logger.Warn("provider push subscription failed; polling instead", "subscription", sub.ID, "error", err)
 		} else if stype != "" {
 			sub, st.ServiceType, interval = sub2, stype, s.cfg.PushPollInterval
