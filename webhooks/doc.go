@@ -23,6 +23,23 @@
 // are dropped (failDescription says why). Nothing is lost while the endpoint
 // is down for less than RetryWindow.
 //
+// Changes are found by the service itself when Config.Feed is set (package
+// aurinko sets it to the unified API's delta sync): every subscription
+// keeps a sealed delta cursor and a chain of poll jobs (PollJobKind) that
+// read what changed since and queue it for delivery, at PollInterval. Where
+// the account's connector has provider push (provider.Pusher: Microsoft
+// Graph subscriptions, Gmail watch via Pub/Sub), the service also keeps a
+// provider subscription behind the app's: the provider's notifications,
+// received at {prefix}/webhooks/push/{serviceType} (RegisterPush) and
+// checked by the connector (Graph's clientState, compared in constant time
+// here; Pub/Sub's ID token), trigger an immediate read, and the periodic
+// poll (PushPollInterval) renews the provider subscription within
+// RenewBefore of its expiry, subscribes again when the provider lost it,
+// and catches changes whose push was lost. A cursor the provider no longer
+// honours restarts the watch and tells the app with lifecycleEvent
+// "missed". Delivery is at least once: a process killed between queueing a
+// notification and saving its cursor sends that batch again.
+//
 // Outgoing requests (validation and delivery) go only to https URLs and
 // never to loopback, private or link-local addresses unless the host allows
 // it (Config.AllowInsecureTargets, for development and tests): the server
