@@ -527,6 +527,9 @@ func (s *Service) handlePush(w http.ResponseWriter, r *http.Request) {
 		s.logger.Info("push refused", "serviceType", stype, "error", err)
 		return
 	}
+	// The provider has its answer (Graph wants one within 3 seconds):
+	// send it before queueing the reads.
+	_ = http.NewResponseController(w).Flush()
 	ctx := context.WithoutCancel(r.Context())
 	for _, ev := range events {
 		if err := s.dispatch(ctx, stype, ev); err != nil {
