@@ -99,12 +99,14 @@ func apiGet(t *testing.T, base, ses string, account int64, path string) (int, ma
 	return resp.StatusCode, out
 }
 
-// todayQuery is the range of the server's local day, as the task pane
-// asks for it: RFC 3339 with the local offset.
+// todayQuery is the range of the server's local day (in the zone the
+// sandbox seeds in), as the task pane asks for it: RFC 3339 with the
+// local offset.
 func todayQuery() string {
-	now := time.Now()
-	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
-	end := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.Local)
+	_, loc := localZone()
+	now := time.Now().In(loc)
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
 	return url.Values{"timeMin": {start.Format(time.RFC3339)}, "timeMax": {end.Format(time.RFC3339)}}.Encode()
 }
 
@@ -132,6 +134,7 @@ func TestSandbox_seedsTodayOnBothProviders(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("range = %d %v", st, out)
 	}
+	_, loc := localZone()
 	recs := out["records"].([]any)
 	want := []string{"Analytical Engine design review", "Lunch with Mary Somerville", "Notes review with Charles", "Working from Ockham Park"}
 	if got := subjects(recs, "subject"); !slices.Equal(got, want) {
@@ -142,12 +145,12 @@ func TestSandbox_seedsTodayOnBothProviders(t *testing.T) {
 		start := ev["start"].(map[string]any)
 		switch ev["subject"] {
 		case "Working from Ockham Park":
-			if start["dateOnly"] != time.Now().Format(time.DateOnly) {
+			if start["dateOnly"] != time.Now().In(loc).Format(time.DateOnly) {
 				t.Errorf("all-day event starts %v", start)
 			}
 		case "Analytical Engine design review":
 			at, err := time.Parse(time.RFC3339, fmt.Sprint(start["dateTime"]))
-			if err != nil || at.In(time.Local).Format("15:04") != "09:30" {
+			if err != nil || at.In(loc).Format("15:04") != "09:30" {
 				t.Errorf("the meeting starts at %v", start)
 			}
 			mi, _ := ev["meetingInfo"].(map[string]any)
