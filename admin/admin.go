@@ -115,20 +115,42 @@ type console struct {
 	pages    map[string]*template.Template
 	static   fs.FS
 	rotation rotation
-	handler  http.Handler
+	handler  http.Handler // pages, and the JSON API under /api
+	api      http.Handler // the JSON API alone
 }
 
 // ErrConfig is wrapped by every error New returns for a bad Config.
 var ErrConfig = errors.New("admin: invalid config")
 
-// New checks cfg and returns the console's handler.
-func New(cfg Config) (http.Handler, error) {
+// Console is the admin console. It serves its HTML pages, and its JSON API
+// under /api/ (ServeHTTP); API gives the JSON API alone, to mount under a
+// prefix of the host's choice. Both ask for the same credentials and share
+// their state (a key rotation started from one shows in the other).
+type Console struct {
+	c *console
+}
+
+// New checks cfg and returns the console.
+func New(cfg Config) (*Console, error) {
 	c, err := newConsole(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return c.handler, nil
+	return &Console{c: c}, nil
 }
+
+// ServeHTTP serves the console: pages at /, the JSON API at /api/.
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.c.handler.ServeHTTP(w, r) }
+
+// API returns the JSON API for scripts alone: the endpoints the console
+// serves under /api/, at the root of the returned handler. The host mounts
+// it with http.StripPrefix under a path of its choosing:
+//
+//	mux.Handle("/v1/admin/", http.StripPrefix("/v1/admin", console.API()))
+//
+// Not under /v1/am/: that is the Aurinko app-management API, which
+// aurinko's own handler serves to apps with their client credentials.
+func (c *Console) API() http.Handler { return c.c.api }
 
 func newConsole(cfg Config) (*console, error) {
 	if cfg.Accounts == nil {
@@ -197,37 +219,49 @@ func newConsole(cfg Config) (*console, error) {
 	if c.static, err = fs.Sub(files, "static"); err != nil {
 		return nil, fmt.Errorf("admin: static files: %w", err)
 	}
-	c.handler = c.routes()
+	c.routes()
 	return c, nil
 }
 
-// routes builds the handler: security headers, then credentials, then the
-// cross-origin check, then the pages.
-func (c *console) routes() http.Handler {
-	mux := http.NewServeMux()
-	c.page(mux, "/{$}", "overview", c.overview)
-	c.page(mux, "/apps", "apps", c.apps)
-	c.page(mux, "/users", "users", c.users)
-	c.page(mux, "/users/{id}", "user", c.user)
-	c.page(mux, "/organizations", "organizations", c.organizations)
-	c.page(mux, "/organizations/{id}", "organization", c.organization)
-	c.page(mux, "/accounts", "accounts", c.accountList)
-	c.page(mux, "/accounts/{id}", "account", c.account)
-	c.page(mux, "/jobs", "jobs", c.jobs)
-	c.page(mux, "/keys", "keys", c.keys)
+// routes builds the handlers of the pages and of the JSON API: each is
+// security headers, then credentials, then the cross-origin check, then
+// its mux. c.handler serves the API under /api/ too.
+func (c *console) routes() {
+	pages, api := http.NewServeMux(), http.NewServeMux()
+	c.page(pages, api, "/{$}", "overview", c.overview)
+	c.page(pages, api, "/apps", "apps", c.apps)
+	c.page(pages, api, "/users", "users", c.users)
+	c.page(pages, api, "/users/{id}", "user", c.user)
+	c.page(pages, api, "/organizations", "organizations", c.organizations)
+	c.page(pages, api, "/organizations/{id}", "organization", c.organization)
+	c.page(pages, api, "/accounts", "accounts", c.accountList)
+	c.page(pages, api, "/accounts/{id}", "account", c.account)
+	c.page(pages, api, "/subscriptions", "subscriptions", c.subscriptionList)
+	c.page(pages, api, "/jobs", "jobs", c.jobs)
+	c.page(pages, api, "/keys", "keys", c.keys)
 
-	c.action(mux, "/accounts/{id}/deactivate", c.deactivate)
-	c.action(mux, "/accounts/{id}/delete", c.deleteAccount)
-	c.action(mux, "/accounts/{id}/refresh", c.forceRefresh)
-	c.action(mux, "/jobs/{id}/requeue", c.requeue)
-	c.action(mux, "/keys/rotate", c.rotate)
+	c.action(pages, "/accounts/{id}/deactivate", c.deactivateForm)
+	c.action(pages, "/accounts/{id}/delete", c.deleteForm)
+	c.action(pages, "/accounts/{id}/refresh", c.refreshForm)
+	c.action(pages, "/jobs/{id}/requeue", c.requeueForm)
+	c.action(pages, "/keys/rotate", c.rotateForm)
 
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(c.static)))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		c.fail(w, r, errNotFound("no such page"))
-	})
+	c.apiAction(api, "POST /accounts/{id}/deactivate", c.deactivateJSON)
+	c.apiAction(api, "DELETE /accounts/{id}", c.deleteJSON)
+	c.apiAction(api, "POST /accounts/{id}/refresh", c.refreshJSON)
+	c.apiAction(api, "POST /jobs/{id}/requeue", c.requeueJSON)
+	c.apiAction(api, "POST /keys/rotate", c.rotateJSON)
+
+	pages.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(c.static)))
+	notFound := func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, errNotFound("no such page")) }
+	pages.HandleFunc("/", notFound)
+	api.HandleFunc("/", notFound)
 	cop := http.NewCrossOriginProtection()
-	return c.secure(c.authenticate(cop.Handler(mux)))
+	c.api = markAPI(c.secure(c.authenticate(cop.Handler(api))))
+	root := http.NewServeMux()
+	root.Handle("/api/", http.StripPrefix("/api", c.api))
+	root.Handle("/", c.secure(c.authenticate(cop.Handler(pages))))
+	c.handler = root
 }
 
 // secure sets the response headers every answer carries.

@@ -2,11 +2,13 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,9 +54,20 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, "internal error (see the server log)"
 }
 
+// apiKey marks the requests of the JSON API in their context.
+type apiKey struct{}
+
+// markAPI marks every request it passes on as one of the JSON API.
+func markAPI(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiKey{}, true)))
+	})
+}
+
 // isAPI reports whether a request is for the JSON API.
 func isAPI(r *http.Request) bool {
-	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+	api, _ := r.Context().Value(apiKey{}).(bool)
+	return api
 }
 
 // fail answers err as JSON for the API and as a page otherwise.
@@ -87,10 +100,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // pageFunc loads the data of a page, served as HTML and as JSON.
 type pageFunc func(r *http.Request) (title string, data any, err error)
 
-// page serves fn at GET path (HTML, template name) and GET /api+path
+// page serves fn at GET path of pages (HTML, template name) and of api
 // (JSON).
-func (c *console) page(mux *http.ServeMux, path, name string, fn pageFunc) {
-	mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+func (c *console) page(pages, api *http.ServeMux, path, name string, fn pageFunc) {
+	pages.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
 		title, data, err := fn(r)
 		if err != nil {
 			c.fail(w, r, err)
@@ -98,7 +111,7 @@ func (c *console) page(mux *http.ServeMux, path, name string, fn pageFunc) {
 		}
 		c.render(w, r, http.StatusOK, name, title, data)
 	})
-	mux.HandleFunc("GET /api"+path, func(w http.ResponseWriter, r *http.Request) {
+	api.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
 		_, data, err := fn(r)
 		if err != nil {
 			c.fail(w, r, err)
@@ -141,6 +154,33 @@ func (c *console) action(mux *http.ServeMux, path string, fn actionFunc) {
 			u += sep + "done=" + url.QueryEscape(done)
 		}
 		http.Redirect(w, r, u, http.StatusSeeOther)
+	})
+}
+
+// apiActionFunc performs an action of the JSON API and returns the status
+// and body of its answer.
+type apiActionFunc func(r *http.Request) (int, ActionResult, error)
+
+// apiAction serves fn at pattern (a method and a path) of the JSON API. A
+// POST must say Content-Type: application/json (its body is not read):
+// a browser cannot send such a request cross-site without a CORS preflight,
+// which the console never answers, so the header stands in for the CSRF
+// token of the forms (http.CrossOriginProtection checks the origin too).
+func (c *console) apiAction(mux *http.ServeMux, pattern string, fn apiActionFunc) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				c.fail(w, r, &httpError{http.StatusUnsupportedMediaType, "send Content-Type: application/json"})
+				return
+			}
+		}
+		status, res, err := fn(r)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		res.Message = notices[res.Done]
+		writeJSON(w, status, res)
 	})
 }
 

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -130,11 +131,12 @@ func (c *console) apps(r *http.Request) (string, any, error) {
 	return "Apps", p, nil
 }
 
-// UsersPage lists the users of an app.
+// UsersPage lists the users of an app, each with their organization and
+// accounts.
 type UsersPage struct {
 	appChoice
 	listInfo
-	Users []UserView `json:"users"`
+	Users []UserRow `json:"users"`
 }
 
 func (c *console) users(r *http.Request) (string, any, error) {
@@ -143,7 +145,7 @@ func (c *console) users(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	raw, q := query(r)
-	p := UsersPage{appChoice: ch, Users: []UserView{}}
+	p := UsersPage{appChoice: ch, Users: []UserRow{}}
 	list, info, err := c.scanUsers(r, ch.App, func(u store.User) bool {
 		return q == "" || contains(q, u.Email, u.Name, u.ID)
 	}, q == "")
@@ -152,8 +154,30 @@ func (c *console) users(r *http.Request) (string, any, error) {
 	}
 	info.Q = raw
 	p.listInfo = info
+	// One store read per user for the accounts, one per organization.
+	orgs := map[int64]*OrgView{}
 	for _, u := range list {
-		p.Users = append(p.Users, userView(u))
+		row := UserRow{UserView: userView(u), Accounts: []AccountRef{}}
+		if u.OrgID != 0 {
+			ov, seen := orgs[u.OrgID]
+			if !seen {
+				if o, err := c.store.GetOrganization(r.Context(), u.OrgID); err == nil {
+					v := orgView(o)
+					ov = &v
+				}
+				orgs[u.OrgID] = ov
+			}
+			row.Organization = ov
+		}
+		accts, err := c.store.ListAccounts(r.Context(), store.AccountFilter{AppID: u.AppID, UserID: u.ID}, store.Page{Limit: store.MaxPageLimit})
+		if err != nil {
+			return "", nil, fmt.Errorf("admin: list accounts: %w", err)
+		}
+		for _, a := range accts {
+			row.Accounts = append(row.Accounts, AccountRef{ID: a.ID, ServiceType: a.ServiceType, Type: string(a.Type), Active: a.Active,
+				TokenStatus: string(a.TokenStatus), Email: a.Email})
+		}
+		p.Users = append(p.Users, row)
 	}
 	return "Users", p, nil
 }
@@ -228,10 +252,14 @@ func (c *console) organizations(r *http.Request) (string, any, error) {
 			return contains(q, o.Name, o.Domain, o.XID, o.ServiceProvider, idCursor(o.ID))
 		}
 	}
-	list, info, err := scan(r.Context(), after, c.pageSize, c.budget,
+	list, info, err := find(r.Context(), q, after, c.pageSize, c.budget,
 		func(ctx context.Context, after int64, limit int) ([]store.Organization, error) {
 			return c.store.ListOrganizations(ctx, ch.App, store.Page{After: after, Limit: limit})
-		}, func(o store.Organization) int64 { return o.ID }, match, idCursor)
+		}, func(o store.Organization) int64 { return o.ID }, match,
+		func(ctx context.Context, id int64) (store.Organization, bool, error) {
+			o, err := c.store.GetOrganization(ctx, id)
+			return o, o.AppID == ch.App, err
+		})
 	if err != nil {
 		return "", nil, fmt.Errorf("admin: list organizations: %w", err)
 	}
@@ -290,12 +318,12 @@ func (c *console) organization(r *http.Request) (string, any, error) {
 type AccountsPage struct {
 	appChoice
 	listInfo
-	ServiceType string        `json:"serviceType,omitempty"`
-	Type        string        `json:"type,omitempty"`
-	Status      string        `json:"status,omitempty"`
-	OrgID       int64         `json:"orgId,omitempty"`
-	ServiceList []string      `json:"-"`
-	Accounts    []AccountView `json:"accounts"`
+	ServiceType string       `json:"serviceType,omitempty"`
+	Type        string       `json:"type,omitempty"`
+	Status      string       `json:"status,omitempty"`
+	OrgID       int64        `json:"orgId,omitempty"`
+	ServiceList []string     `json:"-"`
+	Accounts    []AccountRow `json:"accounts"`
 }
 
 // accountStatuses are the values of the status filter.
@@ -318,7 +346,7 @@ func (c *console) accountList(r *http.Request) (string, any, error) {
 	qv := r.URL.Query()
 	raw, q := query(r)
 	p := AccountsPage{appChoice: ch, ServiceType: qv.Get("serviceType"), Type: qv.Get("type"), Status: qv.Get("status"),
-		ServiceList: c.accounts.Connectors().ServiceTypes(), Accounts: []AccountView{}}
+		ServiceList: c.accounts.Connectors().ServiceTypes(), Accounts: []AccountRow{}}
 	if p.Type != "" && !store.AccountType(p.Type).Valid() {
 		return "", nil, errBadRequest("type must be primary, secondary or daemon")
 	}
@@ -339,17 +367,27 @@ func (c *console) accountList(r *http.Request) (string, any, error) {
 				(q == "" || contains(q, a.Email, a.Name, a.LoginString, a.UserID, a.AuthUserID, idCursor(a.ID)))
 		}
 	}
-	list, info, err := scan(r.Context(), after, c.pageSize, c.budget,
+	list, info, err := find(r.Context(), q, after, c.pageSize, c.budget,
 		func(ctx context.Context, after int64, limit int) ([]store.Account, error) {
 			return c.store.ListAccounts(ctx, f, store.Page{After: after, Limit: limit})
-		}, func(a store.Account) int64 { return a.ID }, match, idCursor)
+		}, func(a store.Account) int64 { return a.ID }, match,
+		func(ctx context.Context, id int64) (store.Account, bool, error) {
+			a, err := c.store.GetAccount(ctx, id)
+			return a, a.AppID == f.AppID && (f.ServiceType == "" || strings.EqualFold(a.ServiceType, f.ServiceType)) &&
+				(f.Type == "" || a.Type == f.Type) && (f.OrgID == 0 || a.OrgID == f.OrgID) && (status == nil || status(a)), err
+		})
 	if err != nil {
 		return "", nil, fmt.Errorf("admin: list accounts: %w", err)
 	}
 	info.Q, info.After = raw, qv.Get("after")
 	p.listInfo = info
+	// The token health of each row: one keyed read per row.
 	for _, a := range list {
-		p.Accounts = append(p.Accounts, accountView(a))
+		t, err := c.store.GetToken(r.Context(), a.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) { // deleted meanwhile: an empty token
+			return "", nil, fmt.Errorf("admin: get token: %w", err)
+		}
+		p.Accounts = append(p.Accounts, AccountRow{AccountView: accountView(a), Token: tokenView(t)})
 	}
 	return "Accounts", p, nil
 }
@@ -401,42 +439,155 @@ func (c *console) account(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("admin: list subscriptions: %w", err)
 	}
-	if len(subs) > 0 {
-		byKey := map[string]int{}
-		for i, s := range subs {
-			byKey[webhookKey(s.ID)] = i
-			p.Subscriptions = append(p.Subscriptions, SubscriptionView{ID: s.ID, Resource: s.Resource, NotificationURL: s.NotificationURL,
-				Active: s.Active, FailSince: s.FailSince, FailDescription: s.FailDescription, ProviderID: s.ProviderID,
-				ProviderExpiresAt: s.ProviderExpiresAt, Failed: []JobView{}})
-		}
-		// The store cannot list jobs by Key: scan the delivery jobs,
-		// within the search budget.
-		var after int64
-		ended := false
-		for !ended && p.QueueScanned < c.budget {
-			limit := min(store.MaxPageLimit, c.budget-p.QueueScanned)
-			jobs, err := c.store.ListJobs(ctx, webhooks.JobKind, "", store.Page{After: after, Limit: limit})
-			if err != nil {
-				return "", nil, fmt.Errorf("admin: list jobs: %w", err)
-			}
-			for _, j := range jobs {
-				p.QueueScanned++
-				after = j.ID
-				i, ok := byKey[j.Key]
-				if !ok {
-					continue
-				}
-				if j.State == store.JobFailed {
-					p.Subscriptions[i].Failed = append(p.Subscriptions[i].Failed, jobView(j))
-				} else {
-					p.Subscriptions[i].Queue++
-				}
-			}
-			ended = len(jobs) < limit
-		}
-		p.QueueTruncated = !ended
+	for _, s := range subs {
+		p.Subscriptions = append(p.Subscriptions, subscriptionView(s))
+	}
+	views := make([]*SubscriptionView, len(p.Subscriptions))
+	for i := range p.Subscriptions {
+		views[i] = &p.Subscriptions[i]
+	}
+	if p.QueueScanned, p.QueueTruncated, err = c.countQueues(ctx, views); err != nil {
+		return "", nil, err
 	}
 	return "Account " + firstNonEmpty(a.Email, a.Name, idCursor(a.ID)), p, nil
+}
+
+// countQueues fills in the retry queue and the failed deliveries of subs.
+// The store cannot list jobs by Key, so it scans the delivery jobs (one
+// pass for all of subs), within the search budget; truncated says the
+// budget ran out and the counts are lower bounds.
+func (c *console) countQueues(ctx context.Context, subs []*SubscriptionView) (scanned int, truncated bool, err error) {
+	if len(subs) == 0 {
+		return 0, false, nil
+	}
+	byKey := make(map[string]*SubscriptionView, len(subs))
+	for _, s := range subs {
+		byKey[webhookKey(s.ID)] = s
+	}
+	var after int64
+	for scanned < c.budget {
+		limit := min(store.MaxPageLimit, c.budget-scanned)
+		jobs, err := c.store.ListJobs(ctx, webhooks.JobKind, "", store.Page{After: after, Limit: limit})
+		if err != nil {
+			return scanned, false, fmt.Errorf("admin: list jobs: %w", err)
+		}
+		for _, j := range jobs {
+			scanned++
+			after = j.ID
+			s, ok := byKey[j.Key]
+			if !ok {
+				continue
+			}
+			if j.State == store.JobFailed {
+				s.Failed = append(s.Failed, jobView(j))
+			} else {
+				s.Queue++
+			}
+		}
+		if len(jobs) < limit {
+			return scanned, false, nil
+		}
+	}
+	return scanned, true, nil
+}
+
+// SubscriptionsPage lists the webhook subscriptions of an app (or of one
+// account of it), with their provider side, last delivery, failure and
+// retry queue.
+type SubscriptionsPage struct {
+	appChoice
+	listInfo
+	AccountID     int64             `json:"accountId,omitempty"`
+	Status        string            `json:"status,omitempty"`
+	Subscriptions []SubscriptionRow `json:"subscriptions"`
+	// QueueScanned and QueueTruncated: as in AccountPage.
+	QueueScanned   int  `json:"queueScanned"`
+	QueueTruncated bool `json:"queueTruncated,omitempty"`
+}
+
+// subscriptionStatuses are the values of the status filter.
+var subscriptionStatuses = map[string]func(store.Subscription) bool{
+	"active":   func(s store.Subscription) bool { return s.Active },
+	"inactive": func(s store.Subscription) bool { return !s.Active },
+	"failing":  func(s store.Subscription) bool { return s.Active && !s.FailSince.IsZero() },
+}
+
+func (c *console) subscriptionList(r *http.Request) (string, any, error) {
+	ctx := r.Context()
+	ch, err := c.chooseApp(r)
+	if err != nil {
+		return "", nil, err
+	}
+	after, err := afterID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	qv := r.URL.Query()
+	raw, q := query(r)
+	p := SubscriptionsPage{appChoice: ch, Status: qv.Get("status"), Subscriptions: []SubscriptionRow{}}
+	status, ok := subscriptionStatuses[p.Status]
+	if p.Status != "" && !ok {
+		return "", nil, errBadRequest("status must be active, inactive or failing")
+	}
+	if s := qv.Get("account"); s != "" {
+		if p.AccountID, err = strconv.ParseInt(s, 10, 64); err != nil || p.AccountID <= 0 {
+			return "", nil, errBadRequest("account must be an account id")
+		}
+		// The account names its app.
+		a, err := c.store.GetAccount(ctx, p.AccountID)
+		if err != nil {
+			return "", nil, fmt.Errorf("admin: get account: %w", err)
+		}
+		p.App = a.AppID
+	}
+	// Account emails, read once per account per request: for the search
+	// and for the rows.
+	emails := map[int64]string{}
+	email := func(id int64) string {
+		e, ok := emails[id]
+		if !ok {
+			if a, err := c.store.GetAccount(ctx, id); err == nil {
+				e = a.Email
+			}
+			emails[id] = e
+		}
+		return e
+	}
+	var match func(store.Subscription) bool
+	if q != "" || status != nil {
+		match = func(s store.Subscription) bool {
+			return (status == nil || status(s)) && (q == "" ||
+				contains(q, idCursor(s.ID), s.Resource, s.NotificationURL, s.ProviderID, idCursor(s.AccountID)) ||
+				contains(q, email(s.AccountID)))
+		}
+	}
+	fetch := func(ctx context.Context, after int64, limit int) ([]store.Subscription, error) {
+		if p.AccountID != 0 {
+			return c.store.ListSubscriptions(ctx, p.AccountID, store.Page{After: after, Limit: limit})
+		}
+		return c.store.ListAppSubscriptions(ctx, p.App, store.Page{After: after, Limit: limit})
+	}
+	list, info, err := find(ctx, q, after, c.pageSize, c.budget, fetch, func(s store.Subscription) int64 { return s.ID }, match,
+		func(ctx context.Context, id int64) (store.Subscription, bool, error) {
+			s, err := c.store.GetSubscription(ctx, id)
+			return s, s.AppID == p.App && (p.AccountID == 0 || s.AccountID == p.AccountID) && (status == nil || status(s)), err
+		})
+	if err != nil {
+		return "", nil, fmt.Errorf("admin: list subscriptions: %w", err)
+	}
+	info.Q, info.After = raw, qv.Get("after")
+	p.listInfo = info
+	for _, s := range list {
+		p.Subscriptions = append(p.Subscriptions, SubscriptionRow{SubscriptionView: subscriptionView(s), AccountEmail: email(s.AccountID)})
+	}
+	views := make([]*SubscriptionView, len(p.Subscriptions))
+	for i := range p.Subscriptions {
+		views[i] = &p.Subscriptions[i].SubscriptionView
+	}
+	if p.QueueScanned, p.QueueTruncated, err = c.countQueues(ctx, views); err != nil {
+		return "", nil, err
+	}
+	return "Subscriptions", p, nil
 }
 
 // webhookKey is the job Key of a subscription's deliveries (package
@@ -488,10 +639,14 @@ func (c *console) jobs(r *http.Request) (string, any, error) {
 	if q != "" {
 		match = func(j store.Job) bool { return contains(q, j.Kind, j.Key, j.LastError, idCursor(j.ID)) }
 	}
-	list, info, err := scan(ctx, after, c.pageSize, c.budget,
+	list, info, err := find(ctx, q, after, c.pageSize, c.budget,
 		func(ctx context.Context, after int64, limit int) ([]store.Job, error) {
 			return c.store.ListJobs(ctx, p.Kind, store.JobFailed, store.Page{After: after, Limit: limit})
-		}, func(j store.Job) int64 { return j.ID }, match, idCursor)
+		}, func(j store.Job) int64 { return j.ID }, match,
+		func(ctx context.Context, id int64) (store.Job, bool, error) {
+			j, err := c.store.GetJob(ctx, id)
+			return j, j.State == store.JobFailed && (p.Kind == "" || j.Kind == p.Kind), err
+		})
 	if err != nil {
 		return "", nil, fmt.Errorf("admin: list jobs: %w", err)
 	}

@@ -120,18 +120,59 @@ func jobView(j store.Job) JobView {
 
 // SubscriptionView is a webhook subscription with its delivery queue.
 type SubscriptionView struct {
-	ID                int64     `json:"id"`
-	Resource          string    `json:"resource"`
-	NotificationURL   string    `json:"notificationUrl"`
-	Active            bool      `json:"active"`
+	ID              int64  `json:"id"`
+	AppID           string `json:"appId"`
+	AccountID       int64  `json:"accountId"`
+	Resource        string `json:"resource"`
+	NotificationURL string `json:"notificationUrl"`
+	Active          bool   `json:"active"`
+	// LastDelivery is when a notification was last delivered; zero
+	// before the first.
+	LastDelivery      time.Time `json:"lastDelivery"`
 	FailSince         time.Time `json:"failSince"`
 	FailDescription   string    `json:"failDescription,omitempty"`
 	ProviderID        string    `json:"providerSubscriptionId,omitempty"`
 	ProviderExpiresAt time.Time `json:"providerExpiresAt"`
+	CreatedAt         time.Time `json:"createdAt"`
 	// Queue counts the deliveries waiting or running (the retry queue).
 	Queue int `json:"retryQueue"`
 	// Failed are the deliveries that gave up, which can be re-sent.
 	Failed []JobView `json:"failedDeliveries"`
+}
+
+func subscriptionView(s store.Subscription) SubscriptionView {
+	return SubscriptionView{ID: s.ID, AppID: s.AppID, AccountID: s.AccountID, Resource: s.Resource, NotificationURL: s.NotificationURL,
+		Active: s.Active, LastDelivery: s.LastDeliveryAt, FailSince: s.FailSince, FailDescription: s.FailDescription,
+		ProviderID: s.ProviderID, ProviderExpiresAt: s.ProviderExpiresAt, CreatedAt: s.CreatedAt, Failed: []JobView{}}
+}
+
+// UserRow is a user of a list, with their organization and accounts.
+type UserRow struct {
+	UserView
+	Organization *OrgView     `json:"organization,omitempty"`
+	Accounts     []AccountRef `json:"accounts"`
+}
+
+// AccountRef is an account as a user's row names it.
+type AccountRef struct {
+	ID          int64  `json:"id"`
+	ServiceType string `json:"serviceType"`
+	Type        string `json:"type"`
+	Active      bool   `json:"active"`
+	TokenStatus string `json:"tokenStatus"`
+	Email       string `json:"email,omitempty"`
+}
+
+// AccountRow is an account of a list, with the health of its token.
+type AccountRow struct {
+	AccountView
+	Token TokenView `json:"token"`
+}
+
+// SubscriptionRow is a subscription of a list, with its account's email.
+type SubscriptionRow struct {
+	SubscriptionView
+	AccountEmail string `json:"accountEmail,omitempty"`
 }
 
 func nonNil(s []string) []string {
