@@ -628,7 +628,11 @@ func TestPIM_listsSyncAndExpiryOnBothProviders(t *testing.T) {
 	}
 	sides := []side{
 		{"google", e.google, func() { e.gfake.ExpireSyncTokens(); e.gfake.ExpirePeopleSyncTokens("grace@corp.example") }},
-		{"microsoft", e.ms, func() { e.mfake.ExpireCalendarDeltaTokens(); e.mfake.ExpireContactDeltaTokens(); e.mfake.ExpireTodoDeltaTokens() }},
+		{"microsoft", e.ms, func() {
+			e.mfake.ExpireCalendarDeltaTokens()
+			e.mfake.ExpireContactDeltaTokens()
+			e.mfake.ExpireTodoDeltaTokens()
+		}},
 	}
 	var cals [2]map[string]any
 	var lists [2]map[string]any
