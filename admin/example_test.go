@@ -12,7 +12,7 @@ import (
 )
 
 // The host mounts the console under a path of its choosing, next to the
-// API, with its own credentials.
+// API, with its own credentials, and its JSON API where scripts reach it.
 func ExampleNew() {
 	key, err := seal.GenerateKey("k1", nil)
 	if err != nil {
@@ -43,5 +43,8 @@ func ExampleNew() {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv.Handler())
 	mux.Handle("/admin/", http.StripPrefix("/admin", console))
+	// The same data and actions as JSON for scripts, with the same
+	// credentials (not under /v1/am/, the Aurinko app-management API).
+	mux.Handle("/v1/admin/", http.StripPrefix("/v1/admin", console.API()))
 	_ = http.ListenAndServe // http.ListenAndServe(":8080", mux)
 }
