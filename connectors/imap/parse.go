@@ -17,6 +17,10 @@ import (
 // maxParseParts bounds the MIME parts walked in one message.
 const maxParseParts = 1000
 
+// maxPartNumber is the largest part number an attachment id may hold
+// (parsePartID).
+const maxPartNumber = 9999
+
 // parsedMessage is what the MIME parser finds in a message.
 type parsedMessage struct {
 	msg        email.Message // header fields and attachments
@@ -32,7 +36,8 @@ type leaf struct {
 // walkLeaves calls visit for each non-multipart part, with IMAP part
 // numbering: the body of a single-part message is part 1, the parts of a
 // multipart are numbered from 1 below their parent. A message/rfc822 part
-// is a leaf. Parts beyond maxParseParts are ignored.
+// is a leaf. Parts beyond maxParseParts, below maxPartDepth or numbered
+// above maxPartNumber are ignored: an attachment id could not name them.
 func walkLeaves(e *message.Entity, visit func(leaf) error) error {
 	count := 0
 	var walk func(e *message.Entity, path []int) error
@@ -48,7 +53,10 @@ func walkLeaves(e *message.Entity, visit func(leaf) error) error {
 			}
 			return visit(leaf{path: path, entity: e})
 		}
-		for i := 1; ; i++ {
+		if len(path) == maxPartDepth {
+			return nil
+		}
+		for i := 1; i <= maxPartNumber; i++ {
 			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
 				return nil
@@ -61,6 +69,7 @@ func walkLeaves(e *message.Entity, visit func(leaf) error) error {
 				return err
 			}
 		}
+		return nil
 	}
 	return walk(e, nil)
 }
@@ -177,10 +186,9 @@ func findPart(raw []byte, path []int) (email.Attachment, bool, error) {
 		if !ok {
 			return errStop
 		}
-		b, err := io.ReadAll(l.entity.Body)
-		if err != nil {
-			return fmt.Errorf("imap: read attachment: %w", err)
-		}
+		// A broken tail (a truncated part, bad encoding): keep what was
+		// read, as parseMessage does when it lists the part and its size.
+		b, _ := io.ReadAll(l.entity.Body)
 		a.Content, a.Size = b, int64(len(b))
 		out, found = a, true
 		return errStop
