@@ -28,7 +28,11 @@
 //	http.server.request.duration          histogram  s           http.request.method, http.route, http.response.status_code
 //
 // The queue gauge is observed: the store is asked (store.CountJobs, one
-// query per kind) when the reader collects, not on every change.
+// query per kind) when the reader collects, not on every change. A session
+// lookup is "expired" when the store returned a session or account token
+// whose expiry the server's clock has passed; stores answer most expired
+// tokens as unknown, and those count as "miss". Durations are measured with
+// the wall clock, not the injected Config.Now.
 //
 // # Spans
 //
