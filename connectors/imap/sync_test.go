@@ -69,7 +69,15 @@ func TestSendMessage_submitsAndCopiesToSent(t *testing.T) {
 	if len(inbox) != 1 || inbox[0].Subject != "Plans für Freitag" || len(inbox[0].Bcc) != 0 {
 		t.Fatalf("bob's inbox = %+v", inbox)
 	}
-	a, err := e.c.GetAttachment(ctx, bob, inbox[0].ID, inbox[0].Attachments[0].ID)
+	// Lists leave attachments out ("attachments" in omitted); a read has them.
+	if inbox[0].Attachments != nil || !slices.Contains(inbox[0].Omitted, "attachments") {
+		t.Fatalf("listed attachments = %+v, omitted %v", inbox[0].Attachments, inbox[0].Omitted)
+	}
+	full, err := e.c.GetMessage(ctx, bob, inbox[0].ID, email.GetOptions{})
+	if err != nil || len(full.Attachments) != 1 {
+		t.Fatalf("bob's copy = %+v, %v", full, err)
+	}
+	a, err := e.c.GetAttachment(ctx, bob, inbox[0].ID, full.Attachments[0].ID)
 	if err != nil || string(a.Content) != "step 1\nstep 2\n" {
 		t.Fatalf("attachment = %q, %v", a.Content, err)
 	}
