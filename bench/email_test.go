@@ -116,7 +116,7 @@ func newMailBench(b *testing.B) *mailBench {
 		b.Fatal(err)
 	}
 	gtok := codeFlow(b, &xoauth2.Config{ClientID: "g-client", ClientSecret: "g-secret", RedirectURL: "https://api.example.com/cb",
-		Scopes: []string{"openid", "email", "https://mail.google.com/"},
+		Scopes:   []string{"openid", "email", "https://mail.google.com/"},
 		Endpoint: xoauth2.Endpoint{AuthURL: gfake.AuthURL(), TokenURL: gfake.TokenURL()}}, hc)
 	if err := mfake.SetNextUser(adele.ObjectID); err != nil {
 		b.Fatal(err)
