@@ -481,3 +481,141 @@ func TestEmail_badInput(t *testing.T) {
 		t.Fatalf("no credentials = %d", status)
 	}
 }
+
+// TestEmail_replyConversationAndDraftsOnGraph checks the reply, the
+// conversation and the draft endpoints over HTTP against graphtest: what
+// reaches Graph, the threading headers, the scoping of page tokens and the
+// refusals.
+func TestEmail_replyConversationAndDraftsOnGraph(t *testing.T) {
+	t.Parallel()
+	e := newMailEnv(t)
+	seeded := e.seed(3)
+	parent := seeded[2]
+	if err := e.graph.ChangeMessage(e.adele.ObjectID, seeded[1].ID, func(m *graphtest.Message) {
+		m.ConversationID = parent.ConversationID
+		m.Cc = []graphtest.Recipient{{Name: "Carol", Address: "carol@example.com"}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reply all: recipients from the parent, threaded by Graph.
+	var sent map[string]any
+	if status, _ := e.call(e.tokA, "POST", "/email/messages/"+url.PathEscape(seeded[1].ID)+"/reply?replyAll=true&bodyType=text",
+		map[string]any{"body": "Noted."}, &sent); status != 200 || sent["status"] != "Ok" || sent["threadId"] != parent.ConversationID {
+		t.Fatalf("reply = %d %v", status, sent)
+	}
+	out := e.graph.Sent()
+	last := out[len(out)-1]
+	if last.Subject != "Re: Report 01" || len(last.To) != 1 || last.To[0].Address != "ann1@example.com" || len(last.Cc) != 1 ||
+		last.Headers["In-Reply-To"] != seeded[1].InternetMsgID || last.ConversationID != parent.ConversationID || last.Body != "Noted." {
+		t.Fatalf("sent reply = %+v", last)
+	}
+	// A send whose inReplyTo names a message of the mailbox is a reply.
+	if status, _ := e.call(e.tokA, "POST", "/email/messages?bodyType=text", map[string]any{"subject": "Re: Report 00", "body": "ok",
+		"to": []any{map[string]any{"address": "ann0@example.com"}}, "inReplyTo": seeded[0].InternetMsgID}, nil); status != 201 {
+		t.Fatalf("send = %d", status)
+	}
+	out = e.graph.Sent()
+	if last := out[len(out)-1]; last.Headers["In-Reply-To"] != seeded[0].InternetMsgID || last.ConversationID != seeded[0].ConversationID {
+		t.Fatalf("sent answer = %+v", last)
+	}
+
+	// The conversation, oldest first, in pages whose token is bound to it.
+	var p page
+	if status, _ := e.call(e.tokA, "GET", "/email/conversations/"+url.PathEscape(parent.ConversationID)+"?limit=1", nil, &p); status != 200 ||
+		len(p.Records) != 1 || p.Records[0]["subject"] != "Report 01" || p.NextPageToken == "" {
+		t.Fatalf("conversation = %d %+v", status, p)
+	}
+	tok := url.QueryEscape(p.NextPageToken)
+	if status, _ := e.call(e.tokA, "GET", "/email/conversations/"+url.PathEscape(seeded[0].ConversationID)+"?pageToken="+tok, nil, nil); status != 400 {
+		t.Fatalf("a page token of another conversation = %d, want 400", status)
+	}
+	if status, _ := e.call(e.tokA, "GET", "/email/messages?pageToken="+tok, nil, nil); status != 400 {
+		t.Fatalf("a conversation token for the message list = %d, want 400", status)
+	}
+	var rest []string
+	for p.NextPageToken != "" {
+		next := url.QueryEscape(p.NextPageToken)
+		p = page{}
+		if status, _ := e.call(e.tokA, "GET", "/email/conversations/"+url.PathEscape(parent.ConversationID)+"?pageToken="+next, nil, &p); status != 200 {
+			t.Fatalf("conversation page = %d %+v", status, p)
+		}
+		for _, r := range p.Records {
+			rest = append(rest, r["subject"].(string))
+		}
+	}
+	if strings.Join(rest, "|") != "Report 02|Re: Report 01" {
+		t.Fatalf("rest of the conversation = %v", rest)
+	}
+
+	// Drafts.
+	var d map[string]any
+	if status, _ := e.call(e.tokA, "POST", "/email/drafts?bodyType=text", map[string]any{"subject": "Plan", "body": "tbd",
+		"attachments": []any{map[string]any{"name": "a.txt", "content": base64.StdEncoding.EncodeToString([]byte("A"))}}}, &d); status != 200 || d["id"] == "" {
+		t.Fatalf("create draft = %d %v", status, d)
+	}
+	id := url.PathEscape(d["id"].(string))
+	if status, _ := e.call(e.tokA, "POST", "/email/drafts/"+id+"/send", nil, nil); status != 400 {
+		t.Fatalf("send of a draft without recipients = %d, want 400", status)
+	}
+	if status, _ := e.call(e.tokA, "PUT", "/email/drafts/"+id+"?bodyType=text", map[string]any{"subject": "Plan v2", "body": "done",
+		"to": []any{map[string]any{"address": "bob@example.com"}},
+		"attachments": []any{map[string]any{"name": "b.txt", "content": base64.StdEncoding.EncodeToString([]byte("B"))}}}, nil); status != 200 {
+		t.Fatalf("update draft = %d", status)
+	}
+	var dm struct {
+		ID      string
+		Message struct {
+			Subject     string
+			Body        string
+			SysLabels   []string
+			Attachments []struct{ Name string }
+		}
+	}
+	if status, _ := e.call(e.tokA, "GET", "/email/drafts/"+id+"?bodyType=text", nil, &dm); status != 200 || dm.Message.Subject != "Plan v2" ||
+		dm.Message.Body != "done" || len(dm.Message.Attachments) != 1 || dm.Message.Attachments[0].Name != "b.txt" ||
+		strings.Join(dm.Message.SysLabels, ",") != "draft" {
+		t.Fatalf("draft = %d %+v", status, dm)
+	}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"POST", "/email/drafts/" + id + "/send?sendTime=2030-01-01T00:00:00Z", nil, 400},
+		{"POST", "/email/drafts", map[string]any{"subject": "x", "to": []any{map[string]any{"address": "not an address"}}}, 400},
+		{"POST", "/email/drafts", map[string]any{"subject": "a\r\nBcc: evil@example.com"}, 400},
+		{"PUT", "/email/drafts/" + url.PathEscape(seeded[0].ID), map[string]any{"subject": "x"}, 404},
+		{"GET", "/email/drafts/" + url.PathEscape(seeded[0].ID), nil, 404},
+		{"DELETE", "/email/drafts/" + url.PathEscape(seeded[0].ID), nil, 404},
+		{"GET", "/email/drafts/a%20b", nil, 400},
+		{"POST", "/email/messages/AAkALgAAnothere=/reply", map[string]any{"body": "x"}, 404},
+		{"POST", "/email/messages/" + url.PathEscape(seeded[0].ID) + "/reply", map[string]any{"body": "x", "to": []any{map[string]any{"address": "a@b@c"}}}, 400},
+		{"GET", "/email/conversations/AAQkADnothere=", nil, 404},
+		{"GET", "/email/conversations/a%20b", nil, 400},
+	} {
+		if status, _ := e.call(e.tokA, tc.method, tc.path, tc.body, nil); status != tc.want {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, status, tc.want)
+		}
+	}
+	var res map[string]any
+	if status, _ := e.call(e.tokA, "POST", "/email/drafts/"+id+"/send", nil, &res); status != 200 || res["status"] != "Ok" {
+		t.Fatalf("send draft = %d %v", status, res)
+	}
+	if out := e.graph.Sent(); out[len(out)-1].Subject != "Plan v2" {
+		t.Fatalf("sent = %+v", out[len(out)-1])
+	}
+	if status, _ := e.call(e.tokA, "GET", "/email/drafts/"+id, nil, nil); status != 404 {
+		t.Fatalf("a sent draft reads %d, want 404", status)
+	}
+	// Megan cannot touch Adele's drafts.
+	if status, _ := e.call(e.tokA, "POST", "/email/drafts", map[string]any{"subject": "mine"}, &d); status != 200 {
+		t.Fatal(status)
+	}
+	if status, _ := e.call(e.tokB, "DELETE", "/email/drafts/"+url.PathEscape(d["id"].(string)), nil, nil); status != 404 {
+		t.Fatalf("another account's draft = %d, want 404", status)
+	}
+	if status, _ := e.call(e.tokA, "DELETE", "/email/drafts/"+url.PathEscape(d["id"].(string)), nil, nil); status != 200 {
+		t.Fatalf("delete draft = %d", status)
+	}
+}

@@ -935,6 +935,11 @@ func (s *Server) handleSendDraft(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, http.StatusBadRequest, "ErrorInvalidOperation", "Only drafts can be sent.")
 			return
 		}
+		if len(m.To)+len(m.Cc)+len(m.Bcc) == 0 {
+			s.mu.Unlock()
+			WriteError(w, r, http.StatusBadRequest, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
+			return
+		}
 		mb.seq++
 		mb.removed = append(mb.removed, removal{id: m.ID, folderID: m.Folder, seq: mb.seq})
 		before := m.Folder
