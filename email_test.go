@@ -559,7 +559,7 @@ func TestEmail_replyConversationAndDraftsOnGraph(t *testing.T) {
 		t.Fatalf("send of a draft without recipients = %d, want 400", status)
 	}
 	if status, _ := e.call(e.tokA, "PUT", "/email/drafts/"+id+"?bodyType=text", map[string]any{"subject": "Plan v2", "body": "done",
-		"to": []any{map[string]any{"address": "bob@example.com"}},
+		"to":          []any{map[string]any{"address": "bob@example.com"}},
 		"attachments": []any{map[string]any{"name": "b.txt", "content": base64.StdEncoding.EncodeToString([]byte("B"))}}}, nil); status != 200 {
 		t.Fatalf("update draft = %d", status)
 	}
