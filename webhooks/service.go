@@ -458,23 +458,43 @@ func (s *Service) Deliver(ctx context.Context, j store.Job) error {
 		}
 		return nil
 	}
-	if sub.FailSince.IsZero() {
-		sub.FailSince = now
+	sub, err = s.updateSub(ctx, sub.ID, func(sub *store.Subscription) {
+		if sub.FailSince.IsZero() {
+			sub.FailSince = now
+		}
+		sub.FailDescription = truncate(derr.Error(), 300)
+		if now.Sub(sub.FailSince) >= s.cfg.RetryWindow && sub.Active {
+			sub.Active = false
+			sub.FailDescription = "deactivated after failing for " + s.cfg.RetryWindow.String() + ": " + sub.FailDescription
+			s.logger.Warn("subscription deactivated", "subscription", sub.ID, "error", derr)
+			s.cfg.Telemetry.SubscriptionDeactivated(ctx, "retry_window")
+		}
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted meanwhile
 	}
-	sub.FailDescription = truncate(derr.Error(), 300)
-	if now.Sub(sub.FailSince) >= s.cfg.RetryWindow {
-		sub.Active = false
-		sub.FailDescription = "deactivated after failing for " + s.cfg.RetryWindow.String() + ": " + sub.FailDescription
-		s.logger.Warn("subscription deactivated", "subscription", sub.ID, "error", derr)
-		s.cfg.Telemetry.SubscriptionDeactivated(ctx, "retry_window")
-	}
-	if err := s.store.UpdateSubscription(ctx, sub); err != nil {
+	if err != nil {
 		s.logger.Warn("record delivery failure", "subscription", sub.ID, "error", err)
+		return derr
 	}
 	if !sub.Active {
 		return fmt.Errorf("%w: %w", jobs.ErrPermanent, derr)
 	}
 	return derr
+}
+
+// updateSub applies change to the subscription as stored now and writes
+// it back, so that a writer of other fields (deliveries record failures,
+// the watch renews provider subscriptions) does not undo another's write
+// made since it read the subscription. (Two writers within the same
+// moment can still race; each writes only its own fields.)
+func (s *Service) updateSub(ctx context.Context, id int64, change func(*store.Subscription)) (store.Subscription, error) {
+	sub, err := s.store.GetSubscription(ctx, id)
+	if err != nil {
+		return sub, err
+	}
+	change(&sub)
+	return sub, s.store.UpdateSubscription(ctx, sub)
 }
 
 // send POSTs a signed notification.

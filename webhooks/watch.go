@@ -205,8 +205,10 @@ func (s *Service) subscribePush(ctx context.Context, sub store.Subscription) (st
 	if err != nil {
 		return sub, "", fmt.Errorf("webhooks: seal client state: %w", err)
 	}
-	sub.ProviderID, sub.ProviderSecret, sub.ProviderExpiresAt = ps.ID, sealed, ps.ExpiresAt
-	if err := s.store.UpdateSubscription(ctx, sub); err != nil {
+	sub, err = s.updateSub(ctx, sub.ID, func(sub *store.Subscription) {
+		sub.ProviderID, sub.ProviderSecret, sub.ProviderExpiresAt = ps.ID, sealed, ps.ExpiresAt
+	})
+	if err != nil {
 		return sub, "", fmt.Errorf("webhooks: record provider subscription: %w", err)
 	}
 	if err := s.indexPush(ctx, sub.AppID, stype, ps.ID, sub.ID, true); err != nil {
@@ -459,9 +461,10 @@ func (s *Service) renewPush(ctx context.Context, sub store.Subscription) store.S
 		s.logger.Warn("provider subscription renewal failed", "subscription", sub.ID, "error", err)
 		return sub
 	}
-	sub.ProviderExpiresAt = ps.ExpiresAt
-	if err := s.store.UpdateSubscription(ctx, sub); err != nil {
+	if sub2, err := s.updateSub(ctx, sub.ID, func(sub *store.Subscription) { sub.ProviderExpiresAt = ps.ExpiresAt }); err != nil {
 		s.logger.Warn("record renewal", "subscription", sub.ID, "error", err)
+	} else {
+		sub = sub2
 	}
 	s.logger.Info("provider subscription renewed", "subscription", sub.ID, "expires", ps.ExpiresAt)
 	return sub
@@ -476,8 +479,11 @@ func (s *Service) resubscribe(ctx context.Context, sub store.Subscription) store
 	sub2, _, err := s.subscribePush(ctx, sub)
 	if err != nil {
 		s.logger.Warn("provider subscription lost and not recreated; polling", "subscription", sub.ID, "error", err)
-		sub.ProviderID, sub.ProviderSecret, sub.ProviderExpiresAt = "", nil, time.Time{}
-		_ = s.store.UpdateSubscription(ctx, sub)
+		if sub2, err := s.updateSub(ctx, sub.ID, func(sub *store.Subscription) {
+			sub.ProviderID, sub.ProviderSecret, sub.ProviderExpiresAt = "", nil, time.Time{}
+		}); err == nil {
+			sub = sub2
+		}
 		return sub
 	}
 	return sub2
@@ -566,9 +572,9 @@ func (s *Service) dispatch(ctx context.Context, stype string, ev provider.PushEv
 			}
 			switch ev.Lifecycle {
 			case provider.LifecycleReauthorizationRequired:
-				sub.ProviderExpiresAt = s.now() // renew at the next periodic poll
-				_ = s.store.UpdateSubscription(ctx, sub)
-				s.renewPush(ctx, sub)
+				if sub2, err := s.updateSub(ctx, sub.ID, func(sub *store.Subscription) { sub.ProviderExpiresAt = s.now() }); err == nil {
+					s.renewPush(ctx, sub2) // due now
+				}
 			case provider.LifecycleSubscriptionRemoved:
 				s.resubscribe(ctx, sub)
 			}
