@@ -2,7 +2,9 @@
 # Runs the peer benchmarks of this module (-count 6, no -race) and prints
 # one benchstat table per unit: each row pairs a peer (column "peer") with
 # aurinko (column "aurinko", with its ratio to the peer in "vs base").
-# Rows named aurinko=... have no peer. The raw output is kept in
+# Rows named aurinko=... have no peer. ListMessages compares the unified
+# email list (Go method) with msgraph-sdk-go and the Gmail client on the
+# same fakes. The raw output is kept in
 # $BENCH_OUT (default bench/out.txt) for RESULTS.md.
 #
 # Environment: AURINKO_TEST_POSTGRES_URL enables the PostgreSQL refresh
