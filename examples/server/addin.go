@@ -44,6 +44,9 @@ type addinBackend struct {
 	// sandbox tells the task pane about the sandbox's sample webhook
 	// receiver and mail delivery.
 	sandbox bool
+	// sso, when not nil, lets the task pane sign in without a popup
+	// (POST /v1/auth/sso) and fills in the manifests' WebApplicationInfo.
+	sso *addinSSO
 }
 
 // callbackURL is the page the sign-in dialog returns to; it is added to the
@@ -75,6 +78,9 @@ func (b *addinBackend) config(w http.ResponseWriter, r *http.Request) {
 		"apiBase":      b.basePath,
 		"callbackUrl":  b.callbackURL(),
 		"scopes":       scopes,
+	}
+	if b.sso != nil {
+		out["sso"] = b.sso.config()
 	}
 	if b.sandbox {
 		out["sandbox"] = map[string]string{
@@ -172,7 +178,8 @@ func (b *addinBackend) link(w http.ResponseWriter, r *http.Request) {
 
 // static serves the add-in's files. Pages and manifests name
 // https://localhost:3000 as their host and Microsoft's CDN for Office.js;
-// both are replaced here.
+// both are replaced here, and the manifests get the SSO settings (see
+// addinSSO.manifest).
 func (b *addinBackend) static(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	if name == "" {
@@ -192,6 +199,12 @@ func (b *addinBackend) static(w http.ResponseWriter, r *http.Request) {
 	switch ext {
 	case ".html", ".xml", ".json":
 		s := string(data)
+		if ext != ".html" && strings.HasPrefix(name, "manifest.") {
+			if s, err = b.sso.manifest(ext, s); err != nil {
+				b.fail(w, r, err)
+				return
+			}
+		}
 		if ext == ".html" {
 			s = strings.ReplaceAll(s, outlookaddin.OfficeJSURL, b.officeJS)
 		}

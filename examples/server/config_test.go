@@ -124,6 +124,18 @@ apps:
 		{"poll interval short", "webhooks: {pollInterval: 500ms}\n", `config: webhooks.pollInterval: must be at least 1s, got "500ms"`},
 		{"poll interval negative", "webhooks: {pollInterval: -5s}\n", `config: webhooks.pollInterval: must be at least 1s, got "-5s"`},
 		{"webhooks unknown key", "webhooks: {allowInsecureTargets: true}\n", `config: webhooks.allowInsecureTargets: unknown key (known: pollInterval)`},
+		{"sso without scope", "connectors:\n  office365: {clientId: x, clientSecret: y, sso: {apiAppId: \"api://a.example/x\"}}\n",
+			`config: connectors.office365.sso.scope: is required with connectors.office365.sso.apiAppId`},
+		{"sso without app id", "connectors:\n  office365: {clientId: x, clientSecret: y, sso: {scope: access_as_user}}\n",
+			`config: connectors.office365.sso.apiAppId: is required with connectors.office365.sso.scope`},
+		{"sso app id not a URI", "connectors:\n  office365: {clientId: x, clientSecret: y, sso: {apiAppId: addin.example.com, scope: access_as_user}}\n",
+			`config: connectors.office365.sso.apiAppId: "addin.example.com" is not an Application ID URI such as api://`},
+		{"sso app id with a query", "connectors:\n  office365: {clientId: x, clientSecret: y, sso: {apiAppId: \"api://a.example/x?y=1\", scope: access_as_user}}\n",
+			`config: connectors.office365.sso.apiAppId: "api://a.example/x?y=1" is not an Application ID URI`},
+		{"sso full scope", "connectors:\n  office365: {clientId: x, clientSecret: y, sso: {apiAppId: \"api://a.example/x\", scope: \"api://a.example/x/access_as_user\"}}\n",
+			`config: connectors.office365.sso.scope: "api://a.example/x/access_as_user" is not a scope name such as access_as_user`},
+		{"sso unknown key", "connectors:\n  office365: {clientId: x, clientSecret: y, sso: {audience: api://a.example/x}}\n",
+			`config: connectors.office365.sso.audience: unknown key (known: apiAppId, scope)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -175,6 +175,9 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		public = "http://" + ln.Addr().String()
 	}
 	client := &http.Client{Timeout: aurinko.DefaultHTTPTimeout}
+	if sb != nil && cfg.Connectors.Office365 != nil {
+		cfg.Connectors.Office365.SSO = sb.ssoConfig(public)
+	}
 
 	conns, err := buildConnectors(ctx, cfg.Connectors, client, e.now, logger)
 	if err != nil {
@@ -207,7 +210,7 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 			clientID: cfg.Addin.ClientID, serviceType: st, serviceTypes: srv.Connectors().ServiceTypes(),
 			publicURL: public, basePath: srv.BasePath(), officeJS: cfg.Addin.OfficeJSURL, apiURL: loopbackURL(ln.Addr()),
 			client: client, sessions: srv.Sessions(), now: e.now, logger: logger, files: outlookaddin.Files(),
-			sandbox: sb != nil,
+			sandbox: sb != nil, sso: newAddinSSO(cfg.Connectors.Office365),
 		}
 		if addin.officeJS == "" {
 			addin.officeJS = outlookaddin.OfficeJSURL
@@ -233,11 +236,14 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		sb.register(mux, srv.Webhooks(), cfg.Addin.ClientID)
 		logger.Info("sandbox: sample webhook receiver; subscribe with it as notificationUrl, POST the mail endpoint to make a change",
 			"notificationUrl", public+sandboxInboxPath, "mail", public+sandboxMailPath, "app", cfg.Addin.ClientID)
+		logger.Info("sandbox: add-in SSO tokens for the Office.js stand-in (open the task pane with ?sso=on)",
+			"officeToken", public+sandboxOfficeTokenPath, "apiAppId", cfg.Connectors.Office365.SSO.APIAppID)
 	}
 	if addin != nil {
 		addin.register(mux)
 		logger.Info("serving the Outlook add-in sample", "taskpane", public+"/addin/taskpane.html",
-			"manifest", public+"/addin/manifest.xml", "app", addin.clientID, "serviceType", addin.serviceType)
+			"manifest", public+"/addin/manifest.xml", "app", addin.clientID, "serviceType", addin.serviceType,
+			"sso", addin.sso != nil)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -25,6 +25,9 @@ const (
 	// sandboxStandin is served by the add-in package: the task pane runs in
 	// a plain browser tab in the sandbox.
 	sandboxStandin = "/addin/dev/office-standin.js"
+	// sandboxSSOScope is the scope the sample add-in's API exposes, which
+	// the Office tokens of the sandbox carry in scp (see ssoConfig).
+	sandboxSSOScope = "access_as_user"
 )
 
 // The believable person who signs in at the fakes: a work mailbox in a
@@ -129,6 +132,17 @@ func startSandbox(cfg *config, logger *slog.Logger, now func() time.Time) (*sand
 		"microsoft", ms.URL(), "google", g.URL(), "user", sandboxUserName, "mailbox", sandboxMSUser, "gmail", sandboxGoogleUser,
 		"today", now().In(loc).Format(time.DateOnly), "zone", zone)
 	return sb, nil
+}
+
+// ssoConfig is the add-in SSO section of the sandbox's Office365
+// connector, once the server's public URL is known: the sample app's API
+// is api://{public host}/{client id}, as Microsoft names an add-in's API,
+// with the scope access_as_user. The Office tokens of the stand-in
+// (POST /sandbox/office-token) are v2.0 tokens, whose aud is the client id,
+// which the connector accepts as well.
+func (s *sandbox) ssoConfig(public string) ssoConfig {
+	host := strings.TrimPrefix(strings.TrimPrefix(public, "https://"), "http://")
+	return ssoConfig{APIAppID: "api://" + host + "/" + sandboxMSClient, Scope: sandboxSSOScope}
 }
 
 func hasApp(apps []appConfig, id string) bool {

@@ -25,6 +25,9 @@ const (
 	// sandboxMailPath delivers a sample message to the sample user's
 	// Microsoft 365 inbox, so that a subscription has something to report.
 	sandboxMailPath = "/sandbox/mail"
+	// sandboxOfficeTokenPath gives the Office.js stand-in the token that
+	// Office.auth.getAccessToken returns inside Outlook.
+	sandboxOfficeTokenPath = "/sandbox/office-token"
 )
 
 // inboxSize is how many verified notifications the sample receiver keeps.
@@ -145,9 +148,34 @@ func (s *sandbox) deliverMail(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]string{"id": got.ID, "subject": got.Subject})
 }
 
+// officeToken is POST sandboxOfficeTokenPath: the access token that
+// Office.auth.getAccessToken (or nested app authentication) hands the
+// add-in inside Outlook, for the sandbox's Office.js stand-in. It is what
+// Entra issues to Office for the add-in's API on behalf of the signed-in
+// Office user, the sample user: a v2.0 access token signed by the
+// Microsoft fake, aud the sample app's client id, scp access_as_user, her
+// oid and tid, azp Office, valid for an hour. It answers 200
+// {"accessToken"} with Cache-Control: no-store, and takes JSON only, so
+// that a page on another site cannot call it without a CORS preflight,
+// which it never grants. The token is never logged.
+func (s *sandbox) officeToken(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		apierr.Write(w, r, s.logger, apierr.New(apierr.InvalidInput, "send Content-Type: application/json"))
+		return
+	}
+	claims := s.graph.AccessTokenClaims(sandboxMSObjectID, sandboxMSClient)
+	if claims == nil {
+		apierr.Write(w, r, s.logger, fmt.Errorf("sandbox: the Microsoft fake has no sample user"))
+		return
+	}
+	claims["scp"] = sandboxSSOScope
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]string{"accessToken": s.graph.MintAccessToken(claims)})
+}
+
 // register mounts the sandbox's endpoints: the sample webhook receiver,
-// verifying with the signing secret of the app appID, and the sample mail
-// delivery.
+// verifying with the signing secret of the app appID, the sample mail
+// delivery and the stand-in's Office tokens.
 func (s *sandbox) register(mux *http.ServeMux, hooks *webhooks.Service, appID string) {
 	in := &webhookInbox{
 		secret: func(ctx context.Context) ([]byte, error) { return hooks.SigningSecret(ctx, appID) },
@@ -156,4 +184,5 @@ func (s *sandbox) register(mux *http.ServeMux, hooks *webhooks.Service, appID st
 	mux.HandleFunc("POST "+sandboxInboxPath, in.receive)
 	mux.HandleFunc("GET "+sandboxInboxPath, in.list)
 	mux.HandleFunc("POST "+sandboxMailPath, s.deliverMail)
+	mux.HandleFunc("POST "+sandboxOfficeTokenPath, s.officeToken)
 }

@@ -203,11 +203,51 @@ func (cc *connectorsConfig) validate(v validator) error {
 		if o.Cloud != "" && !oneOf(o.Cloud, "global", "usgov", "china") {
 			return errAt("connectors.office365.cloud", "want global, usgov or china, got %s", v.show("connectors.office365.cloud", o.Cloud))
 		}
-		if (o.SSO.APIAppID == "") != (o.SSO.Scope == "") {
-			return errAt("connectors.office365.sso", "apiAppId and scope go together: set both or neither")
+		if err := o.SSO.validate(v, "connectors.office365.sso"); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// validate checks the add-in SSO settings: both or neither; apiAppId is
+// the Application ID URI that the manifests name as Resource, scope the
+// bare scope name that tokens carry in scp.
+func (s ssoConfig) validate(v validator, p string) error {
+	switch {
+	case s.APIAppID == "" && s.Scope == "":
+		return nil
+	case s.APIAppID == "":
+		return errAt(p+".apiAppId", "is required with %s.scope: the Application ID URI of the add-in's API, e.g. api://addin.example.com/<client id>", p)
+	case s.Scope == "":
+		return errAt(p+".scope", "is required with %s.apiAppId: the scope the API exposes, e.g. access_as_user", p)
+	}
+	u, err := url.Parse(s.APIAppID)
+	if err != nil || (u.Scheme != "api" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" ||
+		u.Fragment != "" || strings.ContainsAny(s.APIAppID, " \t\"'<>&") || strings.HasSuffix(s.APIAppID, "/") {
+		return errAt(p+".apiAppId", "%s is not an Application ID URI such as api://addin.example.com/<client id>", v.show(p+".apiAppId", s.APIAppID))
+	}
+	if !validScopeName(s.Scope) {
+		return errAt(p+".scope", "%s is not a scope name such as access_as_user (the name alone, as tokens carry it in scp, without api://...)",
+			v.show(p+".scope", s.Scope))
+	}
+	return nil
+}
+
+// validScopeName reports whether s is a bare delegated scope name:
+// letters, digits, '.', '_' and '-', at most 120 characters.
+func validScopeName(s string) bool {
+	if s == "" || len(s) > 120 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // validator formats rejected values.

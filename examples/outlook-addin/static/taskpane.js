@@ -2,7 +2,10 @@
 // step. It talks to two things on its own origin:
 //   - the aurinko API under config.apiBase (/v1), with the user session as
 //     "Authorization: Bearer ses_…" (X-Aurinko-Session works too): add-ins
-//     run in iframes where third-party cookies are often blocked;
+//     run in iframes where third-party cookies are often blocked; on start,
+//     when the server offers it (config.sso), it signs in without a popup
+//     at POST /v1/auth/sso with a token from the Office host (see
+//     signInWithSSO);
 //   - the add-in's backend under /addin/ (session, link), which holds the
 //     app's client secret;
 // and, in the example server's sandbox (config.sandbox), to its sample
@@ -131,6 +134,77 @@
     } catch (e) {
       status("");
       error(e.message);
+    }
+  }
+
+  // Sign-in without a popup (add-in SSO). The Office host gives the add-in
+  // an Entra access token for its own API (config.sso.resource), with no
+  // dialog, and POST /v1/auth/sso trades it for a user session, as the code
+  // exchange of the dialog sign-in does. Two ways to get the token:
+  //   - nested app authentication (NAA) with MSAL.js, when the host
+  //     supports NestedAppAuth 1.1 and the page has set
+  //     window.aurinkoNestedAppAuth to an async function({clientId, scopes,
+  //     loginHint}) that returns the token. This page has no build step to
+  //     bundle MSAL.js with; README.md shows that function for a page that
+  //     loads it;
+  //   - Office.auth.getAccessToken, when the host supports IdentityAPI 1.3
+  //     and the manifest has WebApplicationInfo.
+  // The token goes to the server and nowhere else: never logged, shown or
+  // stored.
+
+  function supports(set, version) {
+    const r = Office.context && Office.context.requirements;
+    try { return !!(r && r.isSetSupported(set, version)); } catch (e) { return false; }
+  }
+
+  // ssoToken returns a token for the add-in's API from the host, or throws
+  // (an Office error carries a 13xxx code).
+  async function ssoToken() {
+    const mailbox = Office.context.mailbox && Office.context.mailbox.userProfile;
+    const naa = window.aurinkoNestedAppAuth;
+    if (typeof naa === "function" && supports("NestedAppAuth", "1.1")) {
+      try {
+        const tok = await naa({ clientId: config.sso.clientId, scopes: config.sso.scopes,
+          loginHint: (mailbox && mailbox.emailAddress) || undefined });
+        if (typeof tok === "string" && tok) return tok;
+      } catch (e) {
+        // getAccessToken may still work.
+      }
+    }
+    if (!supports("IdentityAPI", "1.3") || !Office.auth || typeof Office.auth.getAccessToken !== "function") {
+      const e = new Error("single sign-on is not available in this host");
+      e.code = "unsupported";
+      throw e;
+    }
+    return Office.auth.getAccessToken({ allowSignInPrompt: true, allowConsentPrompt: true, forMSGraphAccess: false });
+  }
+
+  // signInWithSSO keeps a user session obtained without a popup and
+  // returns true, or returns false on any failure (no SSO in this host, a
+  // 13xxx error, the server's 401 or 403): the caller then offers the
+  // dialog sign-in, without an error message.
+  async function signInWithSSO() {
+    if (!config.sso) return false;
+    status("Signing in…");
+    try {
+      const q = new URLSearchParams({ clientId: config.clientId, serviceType: config.sso.serviceType });
+      const resp = await fetch(config.apiBase + "/auth/sso?" + q.toString(), {
+        method: "POST",
+        headers: { Accept: "application/json", Authorization: "Bearer " + (await ssoToken()) },
+        credentials: "omit",
+      });
+      const data = await resp.json().catch(() => ({}));
+      if (!resp.ok || !data.userSession) {
+        console.info("aurinko sample: the server refused sign-in without a popup (" + resp.status + "); offering the dialog");
+        return false;
+      }
+      setSession(data.userSession);
+      return true;
+    } catch (e) {
+      console.info("aurinko sample: no sign-in without a popup (" + ((e && e.code) || "error") + "); offering the dialog");
+      return false;
+    } finally {
+      status("");
     }
   }
 
@@ -379,15 +453,24 @@
     return accts.find((a) => a.type === "primary") || accts[0] || null;
   }
 
+  // load shows the signed-in user, or the sign-in button.
   async function load() {
-    if (!session()) { status(""); show("signed-out"); return; }
+    if (!(await loadUser())) {
+      status("");
+      show("signed-out");
+    }
+  }
+
+  // loadUser shows the user of the stored session and returns true, or
+  // returns false (showing nothing) when there is no valid session.
+  async function loadUser() {
+    if (!session()) return false;
     status("Loading your account…");
     const resp = await api("/user");
     if (resp.status === 401) {
       setSession("");
       status("");
-      show("signed-out");
-      return;
+      return false;
     }
     if (!resp.ok) throw new Error("GET /user failed (" + resp.status + ")");
     user = await resp.json();
@@ -400,6 +483,7 @@
       loadMail(primary.id);
       loadToday(primary.id);
     }
+    return true;
   }
 
   async function init() {
@@ -412,7 +496,12 @@
       $("sign-out").addEventListener("click", signOut);
       $("watch").addEventListener("click", watchInbox);
       $("send-sample").addEventListener("click", sendSample);
-      await load();
+      // A stored session first; else a sign-in without a popup; else the
+      // dialog sign-in button.
+      if (await loadUser()) return;
+      if (await signInWithSSO() && await loadUser()) return;
+      status("");
+      show("signed-out");
     } catch (e) {
       status("");
       error("The add-in could not start: " + e.message);
