@@ -159,6 +159,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	} else {
+		// Records logged with a request's context carry its requestId.
+		s.logger = slog.New(requestIDHandler{s.logger.Handler()})
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -335,5 +338,5 @@ func (s *Server) buildHandler() http.Handler {
 	s.webhooks.RegisterPush(outer, s.basePath)
 	outer.Handle("/", api)
 	// Every request gets a span named by the route that matched.
-	return s.tel.Middleware(s.tel.Routes(outer))
+	return requestIDs(s.tel.Middleware(s.tel.Routes(outer)))
 }

@@ -177,10 +177,31 @@ func Write(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err erro
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// requestID returns the caller's X-Request-Id when it looks sane, or a new
-// random id.
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying a request id: Write answers with it
+// and RequestIDFrom reads it (the root's middleware sets one per request).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the request id of ctx, "" when none.
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// RequestID returns the id of a request: the one its context carries, else
+// the caller's X-Request-Id when it looks sane (at most 64 printable ASCII
+// characters), else a new random UUID.
+func RequestID(r *http.Request) string { return requestID(r) }
+
+// requestID returns the request's id (see RequestID).
 func requestID(r *http.Request) string {
 	if r != nil {
+		if id := RequestIDFrom(r.Context()); id != "" {
+			return id
+		}
 		if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && printableASCII(id) {
 			return id
 		}
