@@ -244,3 +244,111 @@ func pageState(ctx context.Context) string {
 	body, _ := chromedp.Run(c, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
 	return fmt.Sprintf("page %s:\n%s", loc, body)
 }
+
+// standinCalls is what the Office.js stand-in counted (window.officeStandin).
+type standinCalls struct {
+	Dialogs        int `json:"dialogs"`
+	GetAccessToken int `json:"getAccessToken"`
+	NestedAppAuth  int `json:"nestedAppAuth"`
+}
+
+// TestBrowser_sandboxTaskPaneSSO loads the task pane in headless Chromium
+// with the stand-in's single sign-on switched by ?sso=: when the host
+// gives a token (Office.auth.getAccessToken, or nested app authentication
+// through the window.aurinkoNestedAppAuth plug-in point), the pane signs
+// the sandbox user in with no dialog and shows her name and recent mail;
+// when getAccessToken fails with a 13xxx code, or the server refuses the
+// token, it offers the dialog sign-in button without an error, and the
+// button still signs in. No token reaches the page, its storage or the
+// server's log. The cases share one browser and server, one after the
+// other, with the pane's storage cleared between them.
+func TestBrowser_sandboxTaskPaneSSO(t *testing.T) {
+	t.Parallel()
+	ctx := newBrowser(t)
+	cfgFile := writeConfig(t, "addin: {officeJsUrl: \""+officeStandin(t)+"\"}\n")
+	base, logs := start(t, []string{"-sandbox", "-config", cfgFile}, nil)
+
+	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	defer cancel()
+	tests := []struct {
+		name, mode string
+		signedIn   bool
+		want       standinCalls
+	}{
+		{"getAccessToken signs in without a dialog", "on", true, standinCalls{GetAccessToken: 1}},
+		{"nested app authentication signs in without a dialog", "naa", true, standinCalls{NestedAppAuth: 1}},
+		{"getAccessToken fails with 13001: the dialog button", "13001", false, standinCalls{GetAccessToken: 1}},
+		{"the server refuses the token: the dialog button", "refused", false, standinCalls{GetAccessToken: 1}},
+		{"no SSO in the host: the dialog button", "off", false, standinCalls{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/addin/taskpane.html?sso="+tc.mode)); err != nil {
+				t.Fatal(err)
+			}
+			// Either section shows once the pane has decided.
+			poll(t, ctx, "the pane to start", `!document.getElementById("signed-in").hidden || !document.getElementById("signed-out").hidden`, 20*time.Second)
+			calls, err := chromedp.Run(ctx, chromedp.Evaluate[standinCalls](`window.officeStandin`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if calls != tc.want {
+				t.Errorf("the pane called the stand-in %+v, want %+v", calls, tc.want)
+			}
+			signedIn, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("signed-in").hidden`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if signedIn != tc.signedIn {
+				t.Fatalf("signed in = %v, want %v\n%s", signedIn, tc.signedIn, pageState(ctx))
+			}
+			if tc.signedIn {
+				if name := text(t, ctx, "user-name"); name != sandboxUserName {
+					t.Errorf("task pane shows name %q", name)
+				}
+				poll(t, ctx, "recent mail", `document.getElementById("mail").textContent.includes("Bernoulli numbers: the table")`, 20*time.Second)
+				screenshot(t, ctx, "taskpane-sso-"+tc.mode+".png")
+			} else {
+				errShown, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+					`(document.getElementById("error").hidden ? "" : document.getElementById("error").textContent) + document.getElementById("status").textContent`))
+				if err != nil || errShown != "" {
+					t.Errorf("the fallback shows %q (%v); want nothing but the button", errShown, err)
+				}
+				if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("sign-in"))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Nothing on the page or in its storage looks like a JWT.
+			leak, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+				`document.body.innerHTML.includes("eyJ") || Object.keys(localStorage).some((k) => localStorage.getItem(k).includes("eyJ")) || Object.keys(sessionStorage).some((k) => sessionStorage.getItem(k).includes("eyJ"))`))
+			if err != nil || leak {
+				t.Errorf("a token is on the page or in its storage (%v)", err)
+			}
+			if tc.mode == "13001" {
+				// The fallback button runs the dialog flow.
+				if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("sign-in")), chromedp.WaitVisible(chromedp.ID("signed-in")),
+					chromedp.WaitNotPresent(chromedp.ID("office-dialog"))); err != nil {
+					t.Fatalf("dialog sign-in after the fallback: %v\n%s", err, pageState(ctx))
+				}
+				if email := text(t, ctx, "user-email"); email != sandboxMSUser {
+					t.Errorf("after the dialog the pane shows %q", email)
+				}
+			}
+			// Sign out (no SSO again on this page) and forget the session.
+			if signedIn || tc.mode == "13001" {
+				if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("sign-in"))); err != nil {
+					t.Fatalf("sign out: %v\n%s", err, pageState(ctx))
+				}
+			}
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`localStorage.clear(), sessionStorage.clear(), true`)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if !strings.Contains(logs.String(), "sso: token refused") {
+		t.Errorf("the server did not refuse the unsigned token:\n%s", logs)
+	}
+	if strings.Contains(logs.String(), "eyJ") {
+		t.Errorf("a token is in the server's log")
+	}
+}
