@@ -43,6 +43,40 @@ func TestConfig_exampleFileIsValid(t *testing.T) {
 	}
 }
 
+// TestConfig_exampleOffice365SectionIsValid uncomments the office365
+// section of the example file, with its add-in SSO settings, and checks
+// that it is accepted as documented.
+func TestConfig_exampleOffice365SectionIsValid(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("aurinko.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "\n  # office365:\n")
+	if !ok {
+		t.Fatal("the example has no commented office365 section")
+	}
+	block, _, _ := strings.Cut(rest, "\n\n")
+	var b strings.Builder
+	b.WriteString("connectors:\n  office365:\n")
+	for _, line := range strings.Split(block, "\n") {
+		l, ok := strings.CutPrefix(line, "  # ")
+		if !ok {
+			t.Fatalf("not a commented line of the section: %q", line)
+		}
+		b.WriteString("  " + l + "\n")
+	}
+	e := testEnv(map[string]string{"MS_CLIENT_ID": "00000000-0000-0000-0000-000000000000", "MS_CLIENT_SECRET": "ms-secret"})
+	cfg, err := loadConfig([]string{"-config", writeConfig(t, b.String())}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	o := cfg.Connectors.Office365
+	if o == nil || o.SSO.Scope != "access_as_user" || !strings.HasPrefix(o.SSO.APIAppID, "api://") || o.Cloud != "global" {
+		t.Fatalf("office365 section not decoded as documented: %+v", o)
+	}
+}
+
 func TestConfig_envExpansionAndFlags(t *testing.T) {
 	t.Parallel()
 	p := writeConfig(t, `
