@@ -30,6 +30,12 @@
 //     in the dialog: a dialog is a new browser window that may not carry
 //     the task pane's cookies, so the signature, not a cookie, names the
 //     user.
+//
+// Before step 2 the task pane tries to sign in without a popup: Office's
+// SSO (Office.auth.getAccessToken, or nested app authentication where the
+// page provides it) gives an Entra token for the add-in's API, which POST
+// /v1/auth/sso trades for the user session; any failure falls back to the
+// dialog. sso.go has the details and the manifest placeholders.
 package outlookaddin
 
 import (
