@@ -31,6 +31,8 @@ type config struct {
 	Apps       []appConfig      `yaml:"apps"`
 	Addin      addinConfig      `yaml:"addin"`
 	Webhooks   webhooksConfig   `yaml:"webhooks"`
+	Admin      adminConfig      `yaml:"admin"`
+	Metrics    metricsConfig    `yaml:"metrics"`
 	Connectors connectorsConfig `yaml:"connectors"`
 }
 

@@ -190,6 +190,15 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		logger.Warn("serving plain http: cookies are sent without Secure; for local development only", "publicUrl", public)
 	}
 	acfg.Webhooks.PollInterval = cfg.Webhooks.pollInterval()
+	var metricsHandler http.Handler
+	if cfg.Metrics.Path != "" {
+		mp, h, err := newMetrics()
+		if err != nil {
+			return err
+		}
+		defer func() { _ = mp.Shutdown(context.WithoutCancel(ctx)) }()
+		acfg.MeterProvider, metricsHandler = mp, h
+	}
 	if sb != nil {
 		// The sample receiver is this server itself, on loopback.
 		acfg.Webhooks.AllowInsecureTargets = true
@@ -244,6 +253,16 @@ func serve(ctx context.Context, cfg *config, e env, ready func(addr string)) err
 		logger.Info("serving the Outlook add-in sample", "taskpane", public+"/addin/taskpane.html",
 			"manifest", public+"/addin/manifest.xml", "app", addin.clientID, "serviceType", addin.serviceType,
 			"sso", addin.sso != nil)
+	}
+	if cfg.Admin.Path != "" {
+		if err := mountAdmin(mux, cfg.Admin, srv, sb != nil, logger); err != nil {
+			return err
+		}
+		logger.Info("admin console", "url", public+cfg.Admin.Path+"/", "loopbackOnly", sb != nil && cfg.Admin.PasswordHash == "")
+	}
+	if metricsHandler != nil {
+		mux.Handle("GET "+cfg.Metrics.Path, metricsHandler)
+		logger.Info("Prometheus metrics", "url", public+cfg.Metrics.Path)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

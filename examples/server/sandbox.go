@@ -122,6 +122,14 @@ func startSandbox(cfg *config, logger *slog.Logger, now func() time.Time) (*sand
 	if cfg.Addin.OfficeJSURL == "" {
 		cfg.Addin.OfficeJSURL = sandboxStandin
 	}
+	// The operations side: the admin console (loopback only unless a
+	// password hash is configured) and the Prometheus endpoint.
+	if cfg.Admin.Path == "" {
+		cfg.Admin.Path = "/admin"
+	}
+	if cfg.Metrics.Path == "" {
+		cfg.Metrics.Path = "/metrics"
+	}
 	if cfg.Store == defaultConfig().Store {
 		cfg.Store = memoryStore
 	}

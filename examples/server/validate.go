@@ -19,6 +19,9 @@ const minClientSecret = 16
 // environment (fromEnv, by key path) and secrets are never echoed.
 func (c *config) validate(fromEnv map[string]bool) error {
 	v := validator{fromEnv: fromEnv}
+	if err := c.validateOps(); err != nil {
+		return err
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return errAt("listen", "want host:port such as 127.0.0.1:8080, got %s", v.show("listen", c.Listen))
 	}
