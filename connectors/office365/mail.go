@@ -284,6 +284,14 @@ func (c *Connector) ListMessages(ctx context.Context, acct email.Account, req em
 				}
 			}
 			if len(filter) > 0 {
+				// Graph takes $filter with $orderby only when the ordered
+				// property leads the filter (else 400 InefficientFilter).
+				slices.SortStableFunc(filter, func(a, b string) int {
+					return boolInt(!strings.HasPrefix(a, "receivedDateTime ")) - boolInt(!strings.HasPrefix(b, "receivedDateTime "))
+				})
+				if !strings.HasPrefix(filter[0], "receivedDateTime ") {
+					filter = append([]string{"receivedDateTime ge 1900-01-01T00:00:00Z"}, filter...)
+				}
 				v.Set("$filter", strings.Join(filter, " and "))
 			}
 			v.Set("$orderby", "receivedDateTime desc")
@@ -738,4 +746,11 @@ func (c *Connector) DeltaChanges(ctx context.Context, acct email.Account, req em
 		out.Updated = append(out.Updated, m)
 	}
 	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -496,6 +496,13 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, http.StatusBadRequest, "BadRequest", "The fake supports $orderby=receivedDateTime desc only.")
 		return
 	}
+	// Graph refuses $filter with $orderby unless the $orderby properties
+	// lead the $filter, in the same order ("Update to Filtering and
+	// Sorting in the Mail, Calendar and Contacts REST API").
+	if filter != "" && q.Get("$orderby") != "" && !strings.HasPrefix(strings.TrimLeft(filter, " ("), "receivedDateTime ") {
+		WriteError(w, r, http.StatusBadRequest, "InefficientFilter", "The restriction or sort order is too complex for this operation.")
+		return
+	}
 	var match func(*Message) bool
 	var err error
 	if search != "" {
