@@ -14,7 +14,7 @@ func TestListMessages_filterWithOrderby(t *testing.T) {
 	t.Parallel()
 	u := graphtest.User{ObjectID: "00000000-0000-0000-0000-0000000000f1", TenantID: "00000000-0000-0000-0000-0000000000f2",
 		UserPrincipalName: "fil@contoso.example", Mail: "fil@contoso.example", DisplayName: "Fil"}
-	s := graphtest.New(t, graphtest.Options{ClientID: "c", ClientSecret: "s", Users: []graphtest.User{u}})
+	s := graphtest.New(t, graphtest.Options{ClientID: clientID, ClientSecret: clientSecret, Users: []graphtest.User{u}})
 	tok := pimToken(t, s, u, "Mail.Read")
 	for _, tc := range []struct {
 		filter string
