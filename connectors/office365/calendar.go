@@ -62,20 +62,16 @@ package office365
 //     with an empty, "." or ".." segment (such an id is ErrInvalid).
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 	"github.com/aurinko-go/aurinko/unified/calendar"
 )
 
@@ -91,112 +87,12 @@ type calCall struct {
 	respond  bool // an accept/decline: 400 ErrorInvalidRequest is a conflict
 }
 
-// calDo sends a Graph request as the account and decodes a JSON answer
-// into out (when not nil).
+// calDo sends a Graph request of the calendar API as the account (times
+// in UTC, bodies as text) and decodes a JSON answer into out (when not
+// nil); see graphDo.
 func (c *Connector) calDo(ctx context.Context, acct calendar.Account, r calCall, out any) error {
-	if acct.Client == nil {
-		return errors.New("office365: the account has no HTTP client")
-	}
-	if !strings.HasPrefix(r.url, c.graphBase()+"/") {
-		return &calendar.Error{Kind: calendar.ErrInvalid, Message: "invalid cursor", Err: errors.New("office365: refusing a URL outside Microsoft Graph")}
-	}
-	// An empty, "." or ".." id would name another resource (the
-	// collection, the calendar itself) once the path is normalized.
-	if pu, err := url.Parse(r.url); err != nil || slices.ContainsFunc(strings.Split(pu.EscapedPath()[1:], "/"), func(seg string) bool {
-		return seg == "" || seg == "." || seg == ".."
-	}) {
-		return &calendar.Error{Kind: calendar.ErrInvalid, Message: "invalid id", Err: errors.New("office365: refusing an empty or dot path segment")}
-	}
-	var body io.Reader
-	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return fmt.Errorf("office365: encoding the Graph request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
-	if err != nil {
-		return fmt.Errorf("office365: Graph request: %w", err)
-	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	prefer := []string{`IdType="ImmutableId"`, `outlook.timezone="UTC"`, `outlook.body-content-type="text"`}
-	if r.pageSize > 0 {
-		prefer = append(prefer, "odata.maxpagesize="+strconv.Itoa(r.pageSize))
-	}
-	req.Header.Set("Prefer", strings.Join(prefer, ", "))
-	if r.ifMatch != "" {
-		req.Header.Set("If-Match", r.ifMatch)
-	}
-	resp, err := acct.Client.Do(req)
-	if err != nil {
-		return &calendar.Error{Kind: calendar.ErrUnavailable, Message: "Microsoft Graph could not be reached",
-			Err: fmt.Errorf("office365: %s %s: %w", r.method, graphPath(r.url), err)}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return c.calError(r, resp, raw)
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxGraphAnswer)).Decode(out); err != nil {
-		return &calendar.Error{Kind: calendar.ErrUnavailable, Message: "Microsoft Graph sent an answer that is not JSON", Status: resp.StatusCode,
-			Err: fmt.Errorf("office365: decoding the Graph answer: %w", err)}
-	}
-	return nil
-}
-
-// calError classifies a failed Graph answer of a calendar call.
-func (c *Connector) calError(r calCall, resp *http.Response, raw []byte) error {
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &body)
-	ge := &GraphError{Status: resp.StatusCode, Code: truncate(body.Error.Code, 64), Message: truncate(body.Error.Message, 300),
-		RequestID: truncate(resp.Header.Get("request-id"), 64)}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		ge.RetryAfter = oauth2err.RetryAfter(resp.Header, c.now)
-	}
-	e := &calendar.Error{Status: resp.StatusCode, RetryAfter: ge.RetryAfter, Err: fmt.Errorf("office365: %s %s: %w", r.method, graphPath(r.url), ge)}
-	code := strings.ToLower(ge.Code)
-	switch st := resp.StatusCode; {
-	case st == http.StatusGone || code == "syncstatenotfound" || code == "syncstateinvalid" || code == "resyncrequired":
-		e.Kind, e.Message = calendar.ErrCursorExpired, "the calendar sync state expired"
-	case st == http.StatusNotFound || code == "erroritemnotfound" || code == "errorinvalididmalformed":
-		e.Kind, e.Message = calendar.ErrNotFound, "not found"
-	case st == http.StatusPreconditionFailed || (st == http.StatusConflict && r.ifMatch != "" && code == "errorirresolvableconflict"):
-		e.Kind, e.Message = calendar.ErrPrecondition, "the item changed since it was read"
-	case st == http.StatusConflict:
-		e.Kind, e.Message = calendar.ErrConflict, "the change conflicts with the calendar's state"
-		if ge.Code != "" {
-			e.Message += " (" + ge.Code + ")"
-		}
-	case st == http.StatusBadRequest && r.respond && code == "errorinvalidrequest":
-		e.Kind, e.Message = calendar.ErrConflict, "the invitation cannot be answered (the account organizes the meeting)"
-	case st == http.StatusTooManyRequests:
-		e.Kind, e.Message = calendar.ErrRateLimited, "Microsoft Graph is throttling this calendar"
-	case st >= 500:
-		e.Kind, e.Message = calendar.ErrUnavailable, "Microsoft Graph is unavailable"
-	case st == http.StatusUnauthorized || st == http.StatusForbidden:
-		e.Kind, e.Message = calendar.ErrDenied, "Microsoft Graph denied access to the calendar"
-	case st == http.StatusRequestEntityTooLarge:
-		e.Kind, e.Message = calendar.ErrTooLarge, "the item is too large for Microsoft Graph"
-	default:
-		e.Kind, e.Message = calendar.ErrInvalid, "Microsoft Graph refused the request"
-		if ge.Code != "" {
-			e.Message += " (" + ge.Code + ")"
-		}
-	}
-	return e
+	return c.graphDo(ctx, acct.Client, graphCall{method: r.method, url: r.url, body: r.body, ifMatch: r.ifMatch, pageSize: r.pageSize,
+		respond: r.respond, prefer: []string{`outlook.timezone="UTC"`, `outlook.body-content-type="text"`}, what: "calendar"}, out)
 }
 
 // The kinds of calendar cursors.

@@ -51,20 +51,16 @@ package office365
 // provider.ErrInvalid.
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 	"github.com/aurinko-go/aurinko/unified/contacts"
 	"github.com/aurinko-go/aurinko/unified/provider"
 )
@@ -80,135 +76,10 @@ type pimRequest struct {
 	pageSize int // Prefer: odata.maxpagesize when > 0
 }
 
-// pimDo sends a Graph request as the account and decodes a JSON answer
-// into out (when not nil and the answer has a body).
+// pimDo sends a Graph request of the contacts or tasks API as the account
+// and decodes a JSON answer into out (when not nil); see graphDo.
 func (c *Connector) pimDo(ctx context.Context, acct provider.Account, r pimRequest, out any) error {
-	if acct.Client == nil {
-		return errors.New("office365: the account has no HTTP client")
-	}
-	if !c.underGraph(r.url) {
-		return &provider.Error{Kind: provider.ErrInvalid, Message: "invalid cursor", Err: errors.New("office365: refusing a URL outside Microsoft Graph")}
-	}
-	var body io.Reader
-	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return fmt.Errorf("office365: encoding the Graph request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
-	if err != nil {
-		return fmt.Errorf("office365: Graph request: %w", err)
-	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	prefer := []string{`IdType="ImmutableId"`}
-	if r.pageSize > 0 {
-		prefer = append(prefer, "odata.maxpagesize="+strconv.Itoa(r.pageSize))
-	}
-	req.Header.Set("Prefer", strings.Join(prefer, ", "))
-	if r.ifMatch != "" {
-		req.Header.Set("If-Match", graphETag(r.ifMatch))
-	}
-	resp, err := acct.Client.Do(req)
-	if err != nil {
-		return &provider.Error{Kind: provider.ErrUnavailable, Message: "Microsoft Graph could not be reached",
-			Err: fmt.Errorf("office365: %s %s: %w", r.method, graphPath(r.url), err)}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return c.pimError(r, resp, raw)
-	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxGraphAnswer)).Decode(out); err != nil {
-		return &provider.Error{Kind: provider.ErrUnavailable, Message: "Microsoft Graph sent an answer that is not JSON", Status: resp.StatusCode,
-			Err: fmt.Errorf("office365: decoding the Graph answer to %s %s: %w", r.method, graphPath(r.url), err)}
-	}
-	return nil
-}
-
-// underGraph reports whether u is a URL below the Graph base (same scheme,
-// host and port, path below /v1.0/), the only place a token may go.
-func (c *Connector) underGraph(u string) bool {
-	base, err := url.Parse(c.graphBase())
-	if err != nil {
-		return false
-	}
-	p, err := url.Parse(u)
-	if err != nil || p.User != nil || p.Fragment != "" || p.Opaque != "" {
-		return false
-	}
-	if !strings.EqualFold(p.Scheme, base.Scheme) || !strings.EqualFold(p.Host, base.Host) || !strings.HasPrefix(u, c.graphBase()+"/") {
-		return false
-	}
-	// No dot segments, escaped or not: a server that resolves them would
-	// leave the base.
-	for _, seg := range strings.Split(p.EscapedPath(), "/") {
-		if v, err := url.PathUnescape(seg); err != nil || v == "." || v == ".." {
-			return false
-		}
-	}
-	return true
-}
-
-// graphETag puts an etag in the form Graph issues (W/"..."), so a client
-// that dropped the quotes still matches.
-func graphETag(v string) string {
-	if strings.Contains(v, `"`) || v == "*" {
-		return v
-	}
-	return `W/"` + v + `"`
-}
-
-// pimError classifies a failed Graph answer of the contacts and tasks
-// calls.
-func (c *Connector) pimError(r pimRequest, resp *http.Response, raw []byte) error {
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &body)
-	ge := &GraphError{Status: resp.StatusCode, Code: truncate(body.Error.Code, 64), Message: truncate(body.Error.Message, 300),
-		RequestID: truncate(resp.Header.Get("request-id"), 64)}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		ge.RetryAfter = oauth2err.RetryAfter(resp.Header, c.now)
-	}
-	e := &provider.Error{Status: resp.StatusCode, RetryAfter: ge.RetryAfter, Err: fmt.Errorf("office365: %s %s: %w", r.method, graphPath(r.url), ge)}
-	code := strings.ToLower(ge.Code)
-	switch {
-	case resp.StatusCode == http.StatusGone || strings.Contains(code, "syncstatenotfound") || strings.Contains(code, "syncstateinvalid") ||
-		strings.Contains(code, "resyncrequired"):
-		e.Kind, e.Message = provider.ErrCursorExpired, "the sync state expired; start a new sync"
-	case resp.StatusCode == http.StatusNotFound || code == "errorinvalididmalformed" || code == "erroritemnotfound":
-		e.Kind, e.Message = provider.ErrNotFound, "not found"
-	case resp.StatusCode == http.StatusPreconditionFailed:
-		e.Kind, e.Message = provider.ErrPrecondition, "the item changed since it was read"
-	case resp.StatusCode == http.StatusConflict:
-		e.Kind, e.Message = provider.ErrConflict, "the change conflicts with the item in Microsoft Graph"
-	case resp.StatusCode == http.StatusTooManyRequests:
-		e.Kind, e.Message = provider.ErrRateLimited, "Microsoft Graph is throttling this account"
-	case resp.StatusCode >= 500:
-		e.Kind, e.Message = provider.ErrUnavailable, "Microsoft Graph is unavailable"
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		e.Kind, e.Message = provider.ErrDenied, "Microsoft Graph denied access"
-	case resp.StatusCode == http.StatusRequestEntityTooLarge:
-		e.Kind, e.Message = provider.ErrTooLarge, "the item is too large for Microsoft Graph"
-	default:
-		e.Kind, e.Message = provider.ErrInvalid, "Microsoft Graph refused the request"
-		if ge.Code != "" {
-			e.Message += " (" + ge.Code + ")"
-		}
-	}
-	return e
+	return c.graphDo(ctx, acct.Client, graphCall{method: r.method, url: r.url, body: r.body, ifMatch: r.ifMatch, pageSize: r.pageSize}, out)
 }
 
 // The kinds of cursor the contacts and tasks calls hand out.

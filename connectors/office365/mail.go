@@ -1,11 +1,8 @@
 package office365
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 	"github.com/aurinko-go/aurinko/unified/email"
 )
 
@@ -129,115 +125,20 @@ type mailRequest struct {
 	pageSize int
 }
 
-// do sends a Graph request as the account and decodes a JSON answer into
-// out (when not nil). The URL must be below the Graph base: cursors that
-// come back from clients went through unified's sealing, but a token is
-// still never sent anywhere else.
+// do sends a Graph request of the mail API as the account and decodes a
+// JSON answer into out (when not nil); see graphDo.
 func (c *Connector) do(ctx context.Context, acct email.Account, r mailRequest, out any) error {
-	resp, err := c.send(ctx, acct, r)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if out == nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxGraphAnswer)).Decode(out); err != nil {
-		return &email.Error{Kind: email.ErrUnavailable, Message: "Microsoft Graph sent an answer that is not JSON", Status: resp.StatusCode,
-			Err: fmt.Errorf("office365: decoding the Graph answer: %w", err)}
-	}
-	return nil
+	return c.graphDo(ctx, acct.Client, r.call(), out)
+}
+
+// call is the graphCall of a mail request.
+func (r mailRequest) call() graphCall {
+	return graphCall{method: r.method, url: r.url, body: r.body, pageSize: r.pageSize, what: "mailbox"}
 }
 
 // send returns a successful answer, or a classified error.
 func (c *Connector) send(ctx context.Context, acct email.Account, r mailRequest) (*http.Response, error) {
-	if acct.Client == nil {
-		return nil, errors.New("office365: the account has no HTTP client")
-	}
-	if !strings.HasPrefix(r.url, c.graphBase()+"/") {
-		return nil, &email.Error{Kind: email.ErrInvalid, Message: "invalid cursor", Err: errors.New("office365: refusing a URL outside Microsoft Graph")}
-	}
-	var body io.Reader
-	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return nil, fmt.Errorf("office365: encoding the Graph request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
-	if err != nil {
-		return nil, fmt.Errorf("office365: Graph request: %w", err)
-	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	prefer := []string{`IdType="ImmutableId"`}
-	if r.pageSize > 0 {
-		prefer = append(prefer, "odata.maxpagesize="+strconv.Itoa(r.pageSize))
-	}
-	req.Header.Set("Prefer", strings.Join(prefer, ", "))
-	resp, err := acct.Client.Do(req)
-	if err != nil {
-		return nil, &email.Error{Kind: email.ErrUnavailable, Message: "Microsoft Graph could not be reached",
-			Err: fmt.Errorf("office365: %s %s: %w", r.method, graphPath(r.url), err)}
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return nil, c.mailError(r, resp, raw)
-}
-
-// graphPath is the URL path for error messages (no query: it may hold a
-// delta token).
-func graphPath(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Path
-	}
-	return "?"
-}
-
-// mailError classifies a failed Graph answer.
-func (c *Connector) mailError(r mailRequest, resp *http.Response, raw []byte) error {
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &body)
-	ge := &GraphError{Status: resp.StatusCode, Code: truncate(body.Error.Code, 64), Message: truncate(body.Error.Message, 300),
-		RequestID: truncate(resp.Header.Get("request-id"), 64)}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		ge.RetryAfter = oauth2err.RetryAfter(resp.Header, c.now)
-	}
-	e := &email.Error{Status: resp.StatusCode, RetryAfter: ge.RetryAfter, Err: fmt.Errorf("office365: %s %s: %w", r.method, graphPath(r.url), ge)}
-	code := strings.ToLower(ge.Code)
-	switch {
-	case resp.StatusCode == http.StatusGone || strings.Contains(code, "syncstatenotfound") || strings.Contains(code, "syncstateinvalid") ||
-		strings.Contains(code, "resyncrequired"):
-		e.Kind, e.Message = email.ErrCursorExpired, "the sync state expired"
-	case resp.StatusCode == http.StatusNotFound || code == "errorinvalididmalformed" || code == "erroritemnotfound":
-		e.Kind, e.Message = email.ErrNotFound, "not found"
-	case resp.StatusCode == http.StatusTooManyRequests:
-		e.Kind, e.Message = email.ErrRateLimited, "Microsoft Graph is throttling this mailbox"
-	case resp.StatusCode >= 500:
-		e.Kind, e.Message = email.ErrUnavailable, "Microsoft Graph is unavailable"
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		e.Kind, e.Message = email.ErrDenied, "Microsoft Graph denied access to the mailbox"
-	case resp.StatusCode == http.StatusRequestEntityTooLarge:
-		e.Kind, e.Message = email.ErrTooLarge, "the message is too large for Microsoft Graph"
-	default:
-		e.Kind, e.Message = email.ErrInvalid, "Microsoft Graph refused the request"
-		if ge.Code != "" {
-			e.Message += " (" + ge.Code + ")"
-		}
-	}
-	return e
+	return c.graphSend(ctx, acct.Client, r.call())
 }
 
 func (c *Connector) messageURL(id string, rest ...string) string {

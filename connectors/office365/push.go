@@ -1,7 +1,6 @@
 package office365
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aurinko-go/aurinko/connectors/internal/oauth2err"
 	"github.com/aurinko-go/aurinko/unified/calendar"
 	"github.com/aurinko-go/aurinko/unified/provider"
 	"github.com/aurinko-go/aurinko/unified/tasks"
@@ -240,84 +238,9 @@ func (c *Connector) defaultTaskListID(ctx context.Context, acct provider.Account
 }
 
 // pushDo sends a Graph request of the subscription calls as the account
-// and decodes a JSON answer into out (when not nil).
+// and decodes a JSON answer into out (when not nil); see graphDo.
 func (c *Connector) pushDo(ctx context.Context, acct provider.Account, method, u string, body, out any) error {
-	if acct.Client == nil {
-		return errors.New("office365: the account has no HTTP client")
-	}
-	if !strings.HasPrefix(u, c.graphBase()+"/") {
-		return &provider.Error{Kind: provider.ErrInvalid, Message: "invalid link", Err: errors.New("office365: refusing a URL outside Microsoft Graph")}
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("office365: encoding the Graph request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return fmt.Errorf("office365: Graph request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := acct.Client.Do(req)
-	if err != nil {
-		return &provider.Error{Kind: provider.ErrUnavailable, Message: "Microsoft Graph could not be reached",
-			Err: fmt.Errorf("office365: %s %s: %w", method, graphPath(u), err)}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return c.pushError(method, u, resp, raw)
-	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxGraphAnswer)).Decode(out); err != nil {
-		return &provider.Error{Kind: provider.ErrUnavailable, Message: "Microsoft Graph sent an answer that is not JSON", Status: resp.StatusCode,
-			Err: fmt.Errorf("office365: decoding the Graph answer to %s %s: %w", method, graphPath(u), err)}
-	}
-	return nil
-}
-
-// pushError classifies a failed Graph answer of the subscription calls.
-func (c *Connector) pushError(method, u string, resp *http.Response, raw []byte) error {
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &body)
-	ge := &GraphError{Status: resp.StatusCode, Code: truncate(body.Error.Code, 64), Message: truncate(body.Error.Message, 300),
-		RequestID: truncate(resp.Header.Get("request-id"), 64)}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		ge.RetryAfter = oauth2err.RetryAfter(resp.Header, c.now)
-	}
-	e := &provider.Error{Status: resp.StatusCode, RetryAfter: ge.RetryAfter, Err: fmt.Errorf("office365: %s %s: %w", method, graphPath(u), ge)}
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		e.Kind, e.Message = provider.ErrNotFound, "not found"
-	case resp.StatusCode == http.StatusTooManyRequests:
-		e.Kind, e.Message = provider.ErrRateLimited, "Microsoft Graph is throttling this account"
-	case resp.StatusCode >= 500:
-		e.Kind, e.Message = provider.ErrUnavailable, "Microsoft Graph is unavailable"
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		e.Kind, e.Message = provider.ErrDenied, "Microsoft Graph denied access"
-	case strings.EqualFold(ge.Code, "ValidationError"):
-		e.Kind, e.Message = provider.ErrInvalid, "Microsoft Graph could not validate the notification URL (ValidationError)"
-	default:
-		e.Kind, e.Message = provider.ErrInvalid, "Microsoft Graph refused the subscription request"
-		if ge.Code != "" {
-			e.Message += " (" + ge.Code + ")"
-		}
-	}
-	return e
+	return c.graphDo(ctx, acct.Client, graphCall{method: method, url: u, body: body, noImmutableID: true, what: "subscription"}, out)
 }
 
 // errPushRefused is the cause of every refused push request; the reason
