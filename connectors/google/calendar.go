@@ -1,13 +1,10 @@
 package google
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,10 +19,6 @@ var _ calendar.Provider = (*Connector)(nil)
 
 // Limits of the Calendar mapping.
 const (
-	// calMaxBody bounds a Calendar API answer the connector reads.
-	calMaxBody = 32 << 20
-	// calMaxErrorBody bounds an error answer.
-	calMaxErrorBody = 64 << 10
 	// calListMax is calendarList.list's largest page.
 	calListMax = 250
 	// calFreeBusyChunk is freebusy.query's largest number of calendars.
@@ -62,142 +55,16 @@ type calRequest struct {
 }
 
 // calCall makes a Calendar API call as acct and decodes a 2xx answer into
-// out (nil: the answer is discarded). Failures are *calendar.Error.
+// out (nil: the answer is discarded); see pimDo, which every REST call of
+// the connector goes through.
 func (c *Connector) calCall(ctx context.Context, acct calendar.Account, r calRequest, out any) error {
 	hc, err := c.calHTTPClient(ctx, acct)
 	if err != nil {
 		return err
 	}
-	u := c.ep.CalendarBaseURL + "/calendar/v3" + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
-	}
-	var body io.Reader
-	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return fmt.Errorf("google: calendar %s: %w", r.op, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
-	if err != nil {
-		return fmt.Errorf("google: calendar %s: %w", r.op, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if r.ifMatch != "" {
-		req.Header.Set("If-Match", r.ifMatch)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return calTransportErr(r.op, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return calStatusErr(r.op, resp)
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, calMaxBody))
-		return nil
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, calMaxBody+1))
-	if err != nil {
-		return calTransportErr(r.op, err)
-	}
-	if len(b) > calMaxBody {
-		return &calendar.Error{Kind: calendar.ErrUnavailable, Status: resp.StatusCode,
-			Message: "google calendar " + r.op + ": the answer is too large", Err: fmt.Errorf("google: calendar %s: answer over %d bytes", r.op, calMaxBody)}
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return &calendar.Error{Kind: calendar.ErrUnavailable, Status: resp.StatusCode,
-			Message: "google calendar " + r.op + ": unreadable answer", Err: fmt.Errorf("google: calendar %s: %w", r.op, err)}
-	}
-	return nil
-}
-
-// calTransportErr classifies a failure to get an answer: network failures
-// are ErrUnavailable; others (a cancelled context, the account's token
-// source) are wrapped unchanged.
-func calTransportErr(op string, err error) error {
-	if isNetworkErr(err) {
-		return &calendar.Error{Kind: calendar.ErrUnavailable, Message: "google calendar " + op + ": Google could not be reached",
-			Err: fmt.Errorf("google: calendar %s: %w", op, err)}
-	}
-	return fmt.Errorf("google: calendar %s: %w", op, err)
-}
-
-// googleErrorBody is the error format of the googleapis.com JSON APIs.
-type googleErrorBody struct {
-	Error struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-		Status  string `json:"status"`
-		Errors  []struct {
-			Domain  string `json:"domain"`
-			Reason  string `json:"reason"`
-			Message string `json:"message"`
-		} `json:"errors"`
-	} `json:"error"`
-}
-
-// calStatusErr classifies a non-2xx answer of the Calendar API as a
-// *calendar.Error. The message names the method and, for 400, Google's
-// message (which describes the request, never the token).
-func calStatusErr(op string, resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, calMaxErrorBody))
-	var ge googleErrorBody
-	_ = json.Unmarshal(b, &ge)
-	reason := ""
-	if len(ge.Error.Errors) > 0 {
-		reason = ge.Error.Errors[0].Reason
-	}
-	gmsg := ge.Error.Message
-	if len(gmsg) > 300 {
-		gmsg = gmsg[:300]
-	}
-	cause := fmt.Errorf("google: calendar %s: HTTP %d %s: %s", op, resp.StatusCode, reason, gmsg)
-	e := &calendar.Error{Status: resp.StatusCode, Message: "google calendar " + op, Err: cause}
-	code := resp.StatusCode
-	switch {
-	case code == http.StatusTooManyRequests,
-		code == http.StatusForbidden && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded" || reason == "quotaExceeded"):
-		e.Kind = calendar.ErrRateLimited
-		e.RetryAfter = retryAfter(resp.Header)
-	case code >= 500:
-		e.Kind = calendar.ErrUnavailable
-		e.RetryAfter = retryAfter(resp.Header)
-	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		e.Kind = calendar.ErrDenied
-		if reason != "" {
-			e.Message += ": " + reason
-		}
-	case code == http.StatusNotFound:
-		e.Kind = calendar.ErrNotFound
-	case code == http.StatusGone && reason == "deleted":
-		e.Kind = calendar.ErrNotFound
-	case code == http.StatusGone:
-		e.Kind = calendar.ErrCursorExpired
-		e.Message += ": a full sync is required"
-	case code == http.StatusConflict:
-		e.Kind = calendar.ErrConflict
-		if gmsg != "" {
-			e.Message += ": " + gmsg
-		}
-	case code == http.StatusPreconditionFailed:
-		e.Kind = calendar.ErrPrecondition
-		e.Message += ": the item changed since it was read"
-	case code == http.StatusRequestEntityTooLarge:
-		e.Kind = calendar.ErrTooLarge
-	default:
-		e.Kind = calendar.ErrInvalid
-		if gmsg != "" {
-			e.Message += ": " + gmsg
-		}
-	}
-	return e
+	acct.Client = hc
+	return c.pimDo(ctx, acct, pimCall{api: "calendar", op: r.op, method: r.method, url: c.ep.CalendarBaseURL + "/calendar/v3" + r.path,
+		query: r.query, body: r.body, ifMatch: r.ifMatch}, out)
 }
 
 // calCursor is the cursor of a calendar list page, an event range page

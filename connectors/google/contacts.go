@@ -83,17 +83,20 @@ var _ contacts.Provider = (*Connector)(nil)
 
 // --- REST calls shared by the People and Tasks mappings ---
 
-// pimMaxBody bounds the answers read from the People and Tasks APIs.
-const pimMaxBody = 16 << 20
+// pimMaxBody bounds the answers read from the Calendar, People and Tasks
+// APIs.
+const pimMaxBody = 32 << 20
 
-// pimCall is one JSON request to a Google REST API.
+// pimCall is one JSON request to a Google REST API (Calendar, People,
+// Tasks).
 type pimCall struct {
-	api    string // "people" or "tasks", for messages
-	op     string // the method's name, for messages
-	method string
-	url    string // base + escaped path
-	query  url.Values
-	body   any // JSON-encoded when not nil
+	api     string // "calendar", "people" or "tasks", for messages
+	op      string // the method's name, for messages
+	method  string
+	url     string // base + escaped path
+	query   url.Values
+	body    any    // JSON-encoded when not nil
+	ifMatch string // sent as If-Match when not ""
 }
 
 // pimDo sends call as acct and decodes a 2xx answer into out (when not
@@ -125,6 +128,9 @@ func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCa
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if call.ifMatch != "" {
+		req.Header.Set("If-Match", call.ifMatch)
 	}
 	resp, err := acct.Client.Do(req)
 	if err != nil {
@@ -187,13 +193,15 @@ type pimErrorBody struct {
 	} `json:"error"`
 }
 
-// pimError classifies an error answer: 404 not found; 429 and 403
-// rateLimitExceeded / userRateLimitExceeded rate limited (with
-// Retry-After); 5xx unavailable; 400 FAILED_PRECONDITION with the
-// google.rpc.ErrorInfo reason EXPIRED_SYNC_TOKEN, and 410, cursor
-// expired; other 400 FAILED_PRECONDITION, and 412, precondition; other
-// 400 invalid (with Google's message); 401 and 403 denied; 409 conflict;
-// 413 too large.
+// pimError classifies an error answer of the Calendar, People and Tasks
+// APIs: 404, and 410 with reason deleted (Calendar), not found; 429 and
+// 403 rateLimitExceeded / userRateLimitExceeded / quotaExceeded rate
+// limited (with Retry-After); 5xx unavailable; 400 FAILED_PRECONDITION
+// with the google.rpc.ErrorInfo reason EXPIRED_SYNC_TOKEN, and other 410
+// (Calendar's fullSyncRequired), cursor expired; other 400
+// FAILED_PRECONDITION, and 412, precondition; other 400 invalid (with
+// Google's message); 401 and 403 denied; 409 conflict; 413 too large;
+// other 4xx invalid.
 func pimError(api, op string, resp *http.Response, data []byte) error {
 	var ge pimErrorBody
 	_ = json.Unmarshal(data, &ge)
@@ -210,10 +218,10 @@ func pimError(api, op string, resp *http.Response, data []byte) error {
 	cause := fmt.Errorf("google: %s %s: %d %s %s %s", api, op, resp.StatusCode, ge.Error.Status, reason, ge.Error.Message)
 	e := &provider.Error{Status: resp.StatusCode, Message: api + " " + op, Err: cause}
 	switch code := resp.StatusCode; {
-	case code == http.StatusNotFound:
+	case code == http.StatusNotFound, code == http.StatusGone && reason == "deleted":
 		e.Kind = provider.ErrNotFound
 	case code == http.StatusTooManyRequests,
-		code == http.StatusForbidden && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded"):
+		code == http.StatusForbidden && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded" || reason == "quotaExceeded"):
 		e.Kind = provider.ErrRateLimited
 		e.RetryAfter = retryAfter(resp.Header)
 	case code >= 500:
@@ -234,8 +242,13 @@ func pimError(api, op string, resp *http.Response, data []byte) error {
 		e.Kind = provider.ErrDenied
 	case code == http.StatusConflict:
 		e.Kind = provider.ErrConflict
+		if ge.Error.Message != "" {
+			e.Message += ": " + truncateString(ge.Error.Message, 300)
+		}
 	case code == http.StatusRequestEntityTooLarge:
 		e.Kind = provider.ErrTooLarge
+	case code >= 400:
+		e.Kind = provider.ErrInvalid
 	default:
 		e.Kind = provider.ErrUnavailable
 	}
@@ -848,4 +861,12 @@ func (c *Connector) ContactsDeltaChanges(ctx context.Context, acct contacts.Acco
 			Err: errors.New("google: people connections.list: the last page has no nextSyncToken")}
 	}
 	return out, nil
+}
+
+// truncateString cuts s to at most n bytes.
+func truncateString(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
