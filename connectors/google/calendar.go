@@ -55,7 +55,7 @@ type calRequest struct {
 }
 
 // calCall makes a Calendar API call as acct and decodes a 2xx answer into
-// out (nil: the answer is discarded); see pimDo, which every REST call of
+// out (nil: the answer is discarded); see restDo, which every REST call of
 // the connector goes through.
 func (c *Connector) calCall(ctx context.Context, acct calendar.Account, r calRequest, out any) error {
 	hc, err := c.calHTTPClient(ctx, acct)
@@ -63,7 +63,7 @@ func (c *Connector) calCall(ctx context.Context, acct calendar.Account, r calReq
 		return err
 	}
 	acct.Client = hc
-	return c.pimDo(ctx, acct, pimCall{api: "calendar", op: r.op, method: r.method, url: c.ep.CalendarBaseURL + "/calendar/v3" + r.path,
+	return c.restDo(ctx, acct, restCall{api: "calendar", op: r.op, method: r.method, url: c.ep.CalendarBaseURL + "/calendar/v3" + r.path,
 		query: r.query, body: r.body, ifMatch: r.ifMatch}, out)
 }
 

@@ -83,13 +83,13 @@ var _ contacts.Provider = (*Connector)(nil)
 
 // --- REST calls shared by the People and Tasks mappings ---
 
-// pimMaxBody bounds the answers read from the Calendar, People and Tasks
+// restMaxBody bounds the answers read from the Calendar, People and Tasks
 // APIs.
-const pimMaxBody = 32 << 20
+const restMaxBody = 32 << 20
 
-// pimCall is one JSON request to a Google REST API (Calendar, People,
+// restCall is one JSON request to a Google REST API (Calendar, People,
 // Tasks).
-type pimCall struct {
+type restCall struct {
 	api     string // "calendar", "people" or "tasks", for messages
 	op      string // the method's name, for messages
 	method  string
@@ -99,13 +99,13 @@ type pimCall struct {
 	ifMatch string // sent as If-Match when not ""
 }
 
-// pimDo sends call as acct and decodes a 2xx answer into out (when not
-// nil). Failures are classified *provider.Error values (see pimError).
-func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCall, out any) error {
+// restDo sends call as acct and decodes a 2xx answer into out (when not
+// nil). Failures are classified *provider.Error values (see restError).
+func (c *Connector) restDo(ctx context.Context, acct provider.Account, call restCall, out any) error {
 	if acct.Client == nil {
 		return fmt.Errorf("google: %s %s: the account has no HTTP client", call.api, call.op)
 	}
-	if !pimCleanPath(call.url) {
+	if !restCleanPath(call.url) {
 		// An empty, "." or ".." id would name another resource.
 		return &provider.Error{Kind: provider.ErrNotFound, Message: call.api + " " + call.op + ": no such item"}
 	}
@@ -144,13 +144,13 @@ func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCa
 		return fmt.Errorf("google: %s %s: %w", call.api, call.op, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, pimMaxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, restMaxBody))
 	if err != nil {
 		return &provider.Error{Kind: provider.ErrUnavailable, Status: resp.StatusCode, Message: call.api + " " + call.op + ": the answer was cut short",
 			Err: fmt.Errorf("google: %s %s: %w", call.api, call.op, err)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return pimError(call.api, call.op, resp, data)
+		return restError(call.api, call.op, resp, data)
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -162,9 +162,9 @@ func (c *Connector) pimDo(ctx context.Context, acct provider.Account, call pimCa
 	return nil
 }
 
-// pimCleanPath reports whether the URL's path has no empty, "." or ".."
+// restCleanPath reports whether the URL's path has no empty, "." or ".."
 // segment.
-func pimCleanPath(raw string) bool {
+func restCleanPath(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return false
@@ -177,8 +177,8 @@ func pimCleanPath(raw string) bool {
 	return true
 }
 
-// pimErrorBody is the JSON error of the googleapis.com APIs.
-type pimErrorBody struct {
+// restErrorBody is the JSON error of the googleapis.com APIs.
+type restErrorBody struct {
 	Error struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
@@ -193,7 +193,7 @@ type pimErrorBody struct {
 	} `json:"error"`
 }
 
-// pimError classifies an error answer of the Calendar, People and Tasks
+// restError classifies an error answer of the Calendar, People and Tasks
 // APIs: 404, and 410 with reason deleted (Calendar), not found; 429 and
 // 403 rateLimitExceeded / userRateLimitExceeded / quotaExceeded rate
 // limited (with Retry-After); 5xx unavailable; 400 FAILED_PRECONDITION
@@ -202,8 +202,8 @@ type pimErrorBody struct {
 // FAILED_PRECONDITION, and 412, precondition; other 400 invalid (with
 // Google's message); 401 and 403 denied; 409 conflict; 413 too large;
 // other 4xx invalid.
-func pimError(api, op string, resp *http.Response, data []byte) error {
-	var ge pimErrorBody
+func restError(api, op string, resp *http.Response, data []byte) error {
+	var ge restErrorBody
 	_ = json.Unmarshal(data, &ge)
 	reason := ""
 	if len(ge.Error.Errors) > 0 {
@@ -669,7 +669,7 @@ func peoplePageSize(limit int) int {
 func (c *Connector) connections(ctx context.Context, acct contacts.Account, q url.Values) (peopleConnections, error) {
 	q.Set("personFields", peoplePersonFields)
 	var r peopleConnections
-	err := c.pimDo(ctx, acct, pimCall{api: "people", op: "connections.list", method: http.MethodGet,
+	err := c.restDo(ctx, acct, restCall{api: "people", op: "connections.list", method: http.MethodGet,
 		url: c.ep.PeopleBaseURL + "/v1/people/me/connections", query: q}, &r)
 	return r, err
 }
@@ -710,7 +710,7 @@ func (c *Connector) ListContacts(ctx context.Context, acct contacts.Account, pag
 // getPerson is people.get with every mapped field.
 func (c *Connector) getPerson(ctx context.Context, acct contacts.Account, path string) (peoplePerson, error) {
 	var p peoplePerson
-	err := c.pimDo(ctx, acct, pimCall{api: "people", op: "people.get", method: http.MethodGet, url: path,
+	err := c.restDo(ctx, acct, restCall{api: "people", op: "people.get", method: http.MethodGet, url: path,
 		query: url.Values{"personFields": {peoplePersonFields}}}, &p)
 	return p, err
 }
@@ -735,7 +735,7 @@ func (c *Connector) CreateContact(ctx context.Context, acct contacts.Account, ch
 		return contacts.Contact{}, err
 	}
 	var p peoplePerson
-	err = c.pimDo(ctx, acct, pimCall{api: "people", op: "people.createContact", method: http.MethodPost,
+	err = c.restDo(ctx, acct, restCall{api: "people", op: "people.createContact", method: http.MethodPost,
 		url: c.ep.PeopleBaseURL + "/v1/people:createContact", query: url.Values{"personFields": {peoplePersonFields}}, body: body}, &p)
 	if err != nil {
 		return contacts.Contact{}, err
@@ -774,7 +774,7 @@ func (c *Connector) UpdateContact(ctx context.Context, acct contacts.Account, id
 			body.ETag = cur.ETag
 		}
 		var p peoplePerson
-		err := c.pimDo(ctx, acct, pimCall{api: "people", op: "people.updateContact", method: http.MethodPatch,
+		err := c.restDo(ctx, acct, restCall{api: "people", op: "people.updateContact", method: http.MethodPatch,
 			url: path + ":updateContact", query: q, body: body}, &p)
 		if err == nil {
 			return toContact(p), nil
@@ -799,7 +799,7 @@ func (c *Connector) DeleteContact(ctx context.Context, acct contacts.Account, id
 	}
 	if ifMatch != "" {
 		var p peoplePerson
-		err := c.pimDo(ctx, acct, pimCall{api: "people", op: "people.get", method: http.MethodGet, url: path,
+		err := c.restDo(ctx, acct, restCall{api: "people", op: "people.get", method: http.MethodGet, url: path,
 			query: url.Values{"personFields": {"metadata"}}}, &p)
 		if err != nil {
 			return err
@@ -808,7 +808,7 @@ func (c *Connector) DeleteContact(ctx context.Context, acct contacts.Account, id
 			return contactPrecondition()
 		}
 	}
-	return c.pimDo(ctx, acct, pimCall{api: "people", op: "people.deleteContact", method: http.MethodDelete,
+	return c.restDo(ctx, acct, restCall{api: "people", op: "people.deleteContact", method: http.MethodDelete,
 		url: path + ":deleteContact"}, nil)
 }
 

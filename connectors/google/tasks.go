@@ -171,7 +171,7 @@ func toTask(t gtasksTask) tasks.Task {
 // getTaskList is tasklists.get.
 func (c *Connector) getTaskList(ctx context.Context, acct tasks.Account, listID string) (gtasksList, error) {
 	var l gtasksList
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasklists.get", method: http.MethodGet, url: c.taskListURL(listID)}, &l)
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasklists.get", method: http.MethodGet, url: c.taskListURL(listID)}, &l)
 	return l, err
 }
 
@@ -204,7 +204,7 @@ func (c *Connector) ListTaskLists(ctx context.Context, acct tasks.Account, page 
 		return tasks.ListPage{}, err
 	}
 	var r gtasksLists
-	err = c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasklists.list", method: http.MethodGet,
+	err = c.restDo(ctx, acct, restCall{api: "tasks", op: "tasklists.list", method: http.MethodGet,
 		url: c.ep.TasksBaseURL + "/tasks/v1/users/@me/lists", query: q}, &r)
 	if err != nil {
 		return tasks.ListPage{}, err
@@ -248,7 +248,7 @@ func (c *Connector) CreateTaskList(ctx context.Context, acct tasks.Account, ch t
 		body["title"] = *ch.Title
 	}
 	var l gtasksList
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasklists.insert", method: http.MethodPost,
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasklists.insert", method: http.MethodPost,
 		url: c.ep.TasksBaseURL + "/tasks/v1/users/@me/lists", body: body}, &l)
 	if err != nil {
 		return tasks.TaskList{}, err
@@ -263,7 +263,7 @@ func (c *Connector) UpdateTaskList(ctx context.Context, acct tasks.Account, list
 		body["title"] = *ch.Title
 	}
 	var l gtasksList
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasklists.patch", method: http.MethodPatch,
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasklists.patch", method: http.MethodPatch,
 		url: c.taskListURL(listID), body: body}, &l)
 	if err != nil {
 		return tasks.TaskList{}, err
@@ -273,7 +273,7 @@ func (c *Connector) UpdateTaskList(ctx context.Context, acct tasks.Account, list
 
 // DeleteTaskList implements tasks.Provider with tasklists.delete.
 func (c *Connector) DeleteTaskList(ctx context.Context, acct tasks.Account, listID string) error {
-	return c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasklists.delete", method: http.MethodDelete,
+	return c.restDo(ctx, acct, restCall{api: "tasks", op: "tasklists.delete", method: http.MethodDelete,
 		url: c.taskListURL(listID)}, nil)
 }
 
@@ -307,7 +307,7 @@ func (c *Connector) ListTasks(ctx context.Context, acct tasks.Account, listID, p
 		q.Set("pageToken", cur.Page)
 	}
 	var r gtasksTasks
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.list", method: http.MethodGet, url: c.tasksURL(listID), query: q}, &r)
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.list", method: http.MethodGet, url: c.tasksURL(listID), query: q}, &r)
 	if err != nil {
 		return tasks.Page{}, err
 	}
@@ -326,7 +326,7 @@ func (c *Connector) ListTasks(ctx context.Context, acct tasks.Account, listID, p
 // getTask is tasks.get; a deleted task is ErrNotFound.
 func (c *Connector) getTask(ctx context.Context, acct tasks.Account, listID, taskID string) (gtasksTask, error) {
 	var t gtasksTask
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.get", method: http.MethodGet, url: c.taskURL(listID, taskID)}, &t)
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.get", method: http.MethodGet, url: c.taskURL(listID, taskID)}, &t)
 	if err == nil && t.Deleted {
 		err = &provider.Error{Kind: provider.ErrNotFound, Status: http.StatusNotFound, Message: "tasks tasks.get: the task was deleted"}
 	}
@@ -376,7 +376,7 @@ func (c *Connector) CreateTask(ctx context.Context, acct tasks.Account, listID s
 		q.Set("parent", *ch.ParentID)
 	}
 	var t gtasksTask
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.insert", method: http.MethodPost, url: c.tasksURL(listID),
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.insert", method: http.MethodPost, url: c.tasksURL(listID),
 		query: q, body: taskBody(ch, false)}, &t)
 	if err != nil {
 		return tasks.Task{}, err
@@ -418,7 +418,7 @@ func (c *Connector) UpdateTask(ctx context.Context, acct tasks.Account, listID, 
 	}
 	var out gtasksTask
 	if len(body) > 0 {
-		err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.patch", method: http.MethodPatch,
+		err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.patch", method: http.MethodPatch,
 			url: c.taskURL(listID, taskID), body: body}, &out)
 		if err != nil {
 			return tasks.Task{}, err
@@ -430,7 +430,7 @@ func (c *Connector) UpdateTask(ctx context.Context, acct tasks.Account, listID, 
 			q.Set("parent", *ch.ParentID)
 		}
 		var moved gtasksTask // a fresh value: absent fields (parent) stay empty
-		err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.move", method: http.MethodPost,
+		err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.move", method: http.MethodPost,
 			url: c.taskURL(listID, taskID) + "/move", query: q}, &moved)
 		if err != nil {
 			return tasks.Task{}, err
@@ -452,7 +452,7 @@ func (c *Connector) DeleteTask(ctx context.Context, acct tasks.Account, listID, 
 			return taskPrecondition()
 		}
 	}
-	return c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.delete", method: http.MethodDelete, url: c.taskURL(listID, taskID)}, nil)
+	return c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.delete", method: http.MethodDelete, url: c.taskURL(listID, taskID)}, nil)
 }
 
 // --- sync ---
@@ -505,7 +505,7 @@ func (c *Connector) TasksDeltaChanges(ctx context.Context, acct tasks.Account, c
 		q.Set("pageToken", cur.Page)
 	}
 	var r gtasksTasks
-	err := c.pimDo(ctx, acct, pimCall{api: "tasks", op: "tasks.list", method: http.MethodGet, url: c.tasksURL(cur.List), query: q}, &r)
+	err := c.restDo(ctx, acct, restCall{api: "tasks", op: "tasks.list", method: http.MethodGet, url: c.tasksURL(cur.List), query: q}, &r)
 	if err != nil {
 		return tasks.DeltaPage{}, err
 	}
