@@ -146,6 +146,9 @@ func (c *console) users(r *http.Request) (string, any, error) {
 	}
 	raw, q := query(r)
 	p := UsersPage{appChoice: ch, Users: []UserRow{}}
+	if ch.App == "" {
+		return "Users", p, nil // no app yet: nothing to list
+	}
 	list, info, err := c.scanUsers(r, ch.App, func(u store.User) bool {
 		return q == "" || contains(q, u.Email, u.Name, u.ID)
 	}, q == "")
@@ -240,6 +243,9 @@ func (c *console) organizations(r *http.Request) (string, any, error) {
 	ch, err := c.chooseApp(r)
 	if err != nil {
 		return "", nil, err
+	}
+	if ch.App == "" {
+		return "Organizations", OrgsPage{appChoice: ch, Organizations: []OrgView{}}, nil // no app yet
 	}
 	after, err := afterID(r)
 	if err != nil {
@@ -347,6 +353,9 @@ func (c *console) accountList(r *http.Request) (string, any, error) {
 	raw, q := query(r)
 	p := AccountsPage{appChoice: ch, ServiceType: qv.Get("serviceType"), Type: qv.Get("type"), Status: qv.Get("status"),
 		ServiceList: c.accounts.Connectors().ServiceTypes(), Accounts: []AccountRow{}}
+	if ch.App == "" {
+		return "Accounts", p, nil // no app yet: nothing to list
+	}
 	if p.Type != "" && !store.AccountType(p.Type).Valid() {
 		return "", nil, errBadRequest("type must be primary, secondary or daemon")
 	}
@@ -525,6 +534,9 @@ func (c *console) subscriptionList(r *http.Request) (string, any, error) {
 	qv := r.URL.Query()
 	raw, q := query(r)
 	p := SubscriptionsPage{appChoice: ch, Status: qv.Get("status"), Subscriptions: []SubscriptionRow{}}
+	if ch.App == "" {
+		return "Subscriptions", p, nil // no app yet: nothing to list
+	}
 	status, ok := subscriptionStatuses[p.Status]
 	if p.Status != "" && !ok {
 		return "", nil, errBadRequest("status must be active, inactive or failing")

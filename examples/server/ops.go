@@ -93,8 +93,14 @@ func newMetrics() (*sdkmetric.MeterProvider, http.Handler, error) {
 	return mp, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), nil
 }
 
-// mountAdmin mounts the console at cfg.Path.
+// adminAPIPath is where, under the API's base path, the console's JSON API
+// is mounted: /v1/am/admin/users, /v1/am/admin/accounts ...
+const adminAPIPath = "/am/admin"
+
+// mountAdmin mounts the console at cfg.Path and its JSON API under the
+// API's base path at adminAPIPath.
 func mountAdmin(mux *http.ServeMux, cfg adminConfig, srv *aurinko.Server, sandbox bool, logger *slog.Logger) error {
+	apiBase := srv.BasePath()
 	acfg := admin.Config{Accounts: srv.Accounts(), Keyring: srv.Keyring(), Username: cfg.Username, PasswordHash: cfg.PasswordHash,
 		BasePath: cfg.Path, Logger: logger}
 	if sandbox && cfg.PasswordHash == "" {
@@ -111,5 +117,9 @@ func mountAdmin(mux *http.ServeMux, cfg adminConfig, srv *aurinko.Server, sandbo
 	}
 	mux.Handle(cfg.Path+"/", http.StripPrefix(cfg.Path, console))
 	mux.Handle(cfg.Path, http.RedirectHandler(cfg.Path+"/", http.StatusSeeOther))
+	// The console's JSON API for scripts, with the console's credentials,
+	// next to the app-management API (/v1/am/accounts ..., which apps call
+	// with their client credentials and the aurinko handler serves).
+	mux.Handle(apiBase+adminAPIPath+"/", http.StripPrefix(apiBase+adminAPIPath, console.API()))
 	return nil
 }

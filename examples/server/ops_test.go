@@ -65,6 +65,28 @@ metrics:
 			t.Errorf("console with %s credentials = %d, want %d", tc.name, resp.StatusCode, tc.want)
 		}
 	}
+	// The JSON API for scripts under /v1/am/admin, with the same
+	// credentials; the app-management API next to it is untouched.
+	for _, tc := range []struct {
+		user, pass string
+		want       int
+	}{{"", "", 401}, {"admin", "nope", 401}, {"admin", "console-secret", 200}} {
+		req, _ := http.NewRequest("GET", base+"/v1/am/admin/accounts", nil)
+		if tc.user != "" {
+			req.SetBasicAuth(tc.user, tc.pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET /v1/am/admin/accounts as %q = %d, want %d\n%s", tc.user, resp.StatusCode, tc.want, logs.String())
+		}
+	}
+	if code, body := get(t, base+"/v1/am/accounts"); code != http.StatusUnauthorized || !strings.Contains(body, `"code"`) {
+		t.Errorf("the app-management API = %d %s, want its own 401", code, body)
+	}
 	if strings.Contains(logs.String(), "console-secret") || strings.Contains(logs.String(), string(hash)) {
 		t.Fatal("the console's credentials reached the log")
 	}
