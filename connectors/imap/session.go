@@ -97,16 +97,19 @@ func (c *Connector) open(ctx context.Context, srv server, login, password string
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
 	}
 	s := &session{stop: context.AfterFunc(ctx, func() { conn.Close() })}
+	// The client reads through guardConn (see guard.go), above TLS: with
+	// STARTTLS the upgrade is made here and the client greeted anew.
+	guarded := &guardConn{Conn: conn}
 	if srv.mode == TLSStartTLS {
-		s.c, err = imapclient.NewStartTLS(conn, opts)
+		tc, err := startTLS(ctx, conn, opts.TLSConfig)
 		if err != nil {
 			s.stop()
 			conn.Close()
 			return nil, classify(ctx, "STARTTLS", err)
 		}
-	} else {
-		s.c = imapclient.New(conn, opts)
+		guarded = &guardConn{Conn: tc, prefix: []byte(startTLSGreeting)}
 	}
+	s.c = imapclient.New(guarded, opts)
 	if err := s.c.WaitGreeting(); err != nil {
 		s.close()
 		return nil, classify(ctx, "greeting", err)
