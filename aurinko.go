@@ -334,9 +334,19 @@ func (s *Server) buildHandler() http.Handler {
 	// The providers' push endpoint is outside the session middleware:
 	// providers authenticate as the connector checks (a Pub/Sub push
 	// carries Google's JWT as its bearer token, which is no session).
-	outer := http.NewServeMux()
-	s.webhooks.RegisterPush(outer, s.basePath)
-	outer.Handle("/", api)
+	// A prefix check, not a second mux, keeps the hot path to one route
+	// lookup.
+	push := http.NewServeMux()
+	s.webhooks.RegisterPush(push, s.basePath)
+	push.Handle("/", api) // other methods, or no push configured: the API's JSON 404
+	pushPrefix := s.basePath + "/webhooks/push/"
+	outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, pushPrefix) {
+			push.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 	// Every request gets a span named by the route that matched.
 	return requestIDs(s.tel.Middleware(s.tel.Routes(outer)))
 }

@@ -75,7 +75,9 @@ func (h *Handler) direct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := context.WithValue(r.Context(), directKey{}, directTarget{url: target, token: tok.AccessToken, serviceType: a.ServiceType})
-	ctx = telemetry.WithConnector(ctx, a.ServiceType)
+	if h.tel != nil {
+		ctx = telemetry.WithConnector(ctx, a.ServiceType)
+	}
 	h.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -92,37 +94,47 @@ type directTarget struct {
 // newDirectProxy builds the one reverse proxy the direct API uses; each
 // request brings its target and token in its context.
 func (h *Handler) newDirectProxy() *httputil.ReverseProxy {
+	allow := func(names []string) map[string]bool {
+		m := make(map[string]bool, len(names))
+		for _, n := range names {
+			m[http.CanonicalHeaderKey(n)] = true
+		}
+		return m
+	}
+	reqAllowed, respAllowed := allow(forwardedRequestHeaders), allow(forwardedResponseHeaders)
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			dt, _ := pr.In.Context().Value(directKey{}).(directTarget)
 			out := pr.Out
 			out.URL = dt.url
 			out.Host = dt.url.Host
-			hdr := make(http.Header, len(forwardedRequestHeaders)+1)
-			for _, k := range forwardedRequestHeaders {
-				if v := pr.In.Header.Values(k); len(v) > 0 {
-					hdr[k] = v
+			// Out.Header is the proxy's copy of the request's headers:
+			// keep the allowlisted ones, in place. No X-Forwarded-*: the
+			// provider needs nothing about our clients. Let the transport
+			// negotiate compression.
+			for k := range out.Header {
+				if !reqAllowed[k] {
+					delete(out.Header, k)
 				}
 			}
-			hdr.Set("Authorization", "Bearer "+dt.token)
-			// No X-Forwarded-*: the provider needs nothing about our
-			// clients. Let the transport negotiate compression.
-			out.Header = hdr
+			out.Header["Authorization"] = []string{"Bearer " + dt.token}
 		},
 		Transport: &retryTransport{base: h.tel.Transport(h.transport, ""), maxWait: h.maxRetryWait, sleep: h.sleep,
 			tel: h.tel},
-		FlushInterval: -1, // stream: flush as bytes arrive (event streams, large downloads)
+		// FlushInterval 0: ReverseProxy flushes at once anyway for event
+		// streams and answers of unknown length, and a known-length body
+		// (a large download) is copied through a fixed buffer; flushing
+		// after every write would cost a syscall per chunk.
+		FlushInterval: 0,
 		ModifyResponse: func(resp *http.Response) error {
-			hdr := make(http.Header, len(forwardedResponseHeaders))
-			for _, k := range forwardedResponseHeaders {
-				if v := resp.Header.Values(k); len(v) > 0 {
-					hdr[k] = v
+			for k := range resp.Header {
+				if !respAllowed[k] {
+					delete(resp.Header, k)
 				}
 			}
 			if resp.Uncompressed {
-				hdr.Del("Content-Length")
+				resp.Header.Del("Content-Length")
 			}
-			resp.Header = hdr
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -142,24 +154,10 @@ func directTargetURL(base, prefix string, in *url.URL) (*url.URL, error) {
 	if err != nil || b.Scheme == "" || b.Host == "" {
 		return nil, fmt.Errorf("unified: bad API base URL: %w", err)
 	}
-	bad := apierr.New(apierr.InvalidInput, "invalid direct API path")
 	raw := in.EscapedPath()
 	rest, ok := strings.CutPrefix(raw, prefix)
-	if !ok || rest != "" && !strings.HasPrefix(rest, "/") {
-		return nil, bad
-	}
-	lower := strings.ToLower(rest)
-	for _, s := range []string{"%2f", "%5c", "%2e", "%00", "\\"} {
-		if strings.Contains(lower, s) {
-			return nil, bad
-		}
-	}
-	if rest != "" {
-		for _, seg := range strings.Split(rest[1:], "/") {
-			if seg == "" || seg == "." || seg == ".." {
-				return nil, bad
-			}
-		}
+	if !ok || rest != "" && !strings.HasPrefix(rest, "/") || !cleanDirectPath(rest) {
+		return nil, apierr.New(apierr.InvalidInput, "invalid direct API path")
 	}
 	out := *b
 	out.RawPath = ""
@@ -170,6 +168,41 @@ func directTargetURL(base, prefix string, in *url.URL) (*url.URL, error) {
 	out.RawPath = strings.TrimSuffix(b.EscapedPath(), "/") + rest
 	out.RawQuery = in.RawQuery
 	return &out, nil
+}
+
+// cleanDirectPath reports whether an escaped path after /direct has no
+// encoded slash, backslash, dot or NUL (%2f %5c %2e %00, any case), no
+// backslash, and no empty, "." or ".." segment, without allocating: it
+// runs on every proxied request.
+func cleanDirectPath(rest string) bool {
+	lower := func(c byte) byte {
+		if 'A' <= c && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return c
+	}
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			return false
+		case '%':
+			if i+2 < len(rest) {
+				hi, lo := lower(rest[i+1]), lower(rest[i+2])
+				if hi == '2' && (lo == 'f' || lo == 'e') || hi == '5' && lo == 'c' || hi == '0' && lo == '0' {
+					return false
+				}
+			}
+		}
+	}
+	if rest == "" {
+		return true
+	}
+	for seg := range strings.SplitSeq(rest[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // retryTransport retries idempotent requests without a body when the
