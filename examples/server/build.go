@@ -76,6 +76,9 @@ func buildConnectors(ctx context.Context, cc connectorsConfig, client *http.Clie
 	if o := cc.Office365; o != nil {
 		oc := office365.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, Tenant: o.Tenant,
 			Cloud: cloudOf(o.Cloud), Endpoints: o.endpoints, HTTPClient: client, Now: now, Logger: logger}
+		if oc.Endpoints == nil && o.Endpoints.LoginBaseURL != "" {
+			oc.Endpoints = &office365.Endpoints{LoginBaseURL: o.Endpoints.LoginBaseURL, GraphBaseURL: o.Endpoints.GraphBaseURL}
+		}
 		if o.SSO.APIAppID != "" {
 			oc.SSO = &office365.SSOConfig{APIAppID: o.SSO.APIAppID, RequiredScope: o.SSO.Scope}
 		}

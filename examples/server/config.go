@@ -160,8 +160,17 @@ type office365Config struct {
 	Tenant       string    `yaml:"tenant"`
 	Cloud        string    `yaml:"cloud"` // global, usgov, china
 	SSO          ssoConfig `yaml:"sso"`
+	// Endpoints override the cloud's login and Graph hosts: a private
+	// gateway, or another instance's sandbox fakes (several instances on
+	// one database in sandbox tests). Both or neither.
+	Endpoints office365EndpointsConfig `yaml:"endpoints"`
 
 	endpoints *office365.Endpoints // the sandbox's fake; nil: the cloud's
+}
+
+type office365EndpointsConfig struct {
+	LoginBaseURL string `yaml:"loginBaseUrl"`
+	GraphBaseURL string `yaml:"graphBaseUrl"`
 }
 
 type ssoConfig struct {

@@ -148,6 +148,8 @@ apps:
 		{"oauth2 url", "connectors:\n  oauth2:\n    - {serviceType: CRM, clientId: y, authUrl: https://a.example/a, tokenUrl: https://a.example/t}\n", `config: connectors.oauth2[0].userInfoUrl: is required`},
 		{"oauth2 auth style", "connectors:\n  oauth2:\n    - {serviceType: CRM, clientId: y, authUrl: https://a.example/a, tokenUrl: https://a.example/t, userInfoUrl: https://a.example/u, authStyle: basic}\n", `config: connectors.oauth2[0].authStyle: want auto, header or params, got "basic"`},
 		{"office365 cloud", "connectors:\n  office365: {clientId: x, clientSecret: y, cloud: mars}\n", `config: connectors.office365.cloud: want global, usgov or china, got "mars"`},
+		{"office365 endpoints half", "connectors:\n  office365: {clientId: x, clientSecret: y, endpoints: {loginBaseUrl: 'http://127.0.0.1:1'}}\n", `config: connectors.office365.endpoints: needs both loginBaseUrl and graphBaseUrl, or neither`},
+		{"office365 endpoints bad", "connectors:\n  office365: {clientId: x, clientSecret: y, endpoints: {loginBaseUrl: 'http://127.0.0.1:1', graphBaseUrl: 'ftp://x'}}\n", `config: connectors.office365.endpoints.graphBaseUrl: want an absolute http(s) base URL, got "ftp://x"`},
 		{"google domain", "connectors:\n  google: {clientId: x, clientSecret: y, hostedDomains: [\"http://x\"]}\n", `config: connectors.google.hostedDomains[0]: "http://x" is not a domain name`},
 		{"yaml syntax", "apps: [\n", `config: `},
 		{"two documents", "listen: a:1\n---\nlisten: b:2\n", `config: the file must hold one YAML document`},

@@ -206,6 +206,19 @@ func (cc *connectorsConfig) validate(v validator) error {
 		if o.Cloud != "" && !oneOf(o.Cloud, "global", "usgov", "china") {
 			return errAt("connectors.office365.cloud", "want global, usgov or china, got %s", v.show("connectors.office365.cloud", o.Cloud))
 		}
+		if e := o.Endpoints; (e.LoginBaseURL == "") != (e.GraphBaseURL == "") {
+			return errAt("connectors.office365.endpoints", "needs both loginBaseUrl and graphBaseUrl, or neither")
+		}
+		for _, kv := range [][2]string{{"loginBaseUrl", o.Endpoints.LoginBaseURL}, {"graphBaseUrl", o.Endpoints.GraphBaseURL}} {
+			key, raw := kv[0], kv[1]
+			if raw == "" {
+				continue
+			}
+			if u, err := url.Parse(raw); err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+				(u.Scheme != "https" && u.Scheme != "http") {
+				return errAt("connectors.office365.endpoints."+key, "want an absolute http(s) base URL, got %s", v.show("connectors.office365.endpoints."+key, raw))
+			}
+		}
 		if err := o.SSO.validate(v, "connectors.office365.sso"); err != nil {
 			return err
 		}
