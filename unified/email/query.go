@@ -220,7 +220,9 @@ func tokenize(s string) ([]term, error) {
 
 // parseDate reads yyyy/mm/dd, yyyy-mm-dd, mm/dd/yyyy or Unix seconds.
 func parseDate(v string) (time.Time, error) {
-	if len(v) <= 11 && strings.Trim(v, "0123456789") == "" {
+	// 12 digits reach past 9999-12-31, the last date the other forms take,
+	// so every parsed date prints (String) as something that parses back.
+	if len(v) <= 12 && strings.Trim(v, "0123456789") == "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("not a date: %w", err)
