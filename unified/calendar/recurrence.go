@@ -259,6 +259,11 @@ func (r rule) recurrence(start DateTime, loc *time.Location) *Recurrence {
 	}
 	out = append(out, r.other...)
 	st := start
+	if st.DateTime != nil {
+		// The start as the API answers it: in the series' zone.
+		t := st.DateTime.In(loc)
+		st.DateTime, st.TimeZone = &t, ZoneName(loc)
+	}
 	rec := &Recurrence{ICal: &ICalRecurrence{Rules: out, RecurrenceStart: &st}}
 	if len(r.other) == 0 {
 		if s, ok := r.simple(start, loc); ok {
@@ -268,11 +273,11 @@ func (r rule) recurrence(start DateTime, loc *time.Location) *Recurrence {
 	return rec
 }
 
+// startLocation is the zone a series recurs in: its start's named zone;
+// UTC for a start without one (as the API normalizes such times) and for
+// all-day series.
 func startLocation(start DateTime) (*time.Location, error) {
 	if start.AllDay() || start.TimeZone == "" {
-		if start.DateTime != nil {
-			return start.DateTime.Location(), nil
-		}
 		return time.UTC, nil
 	}
 	return LoadLocation(start.TimeZone)
@@ -426,6 +431,10 @@ func (r rule) simple(start DateTime, loc *time.Location) (*SimpleRecurrence, boo
 		return nil, false
 	}
 	st := start
+	if st.DateTime != nil {
+		t := st.DateTime.In(loc)
+		st.DateTime, st.TimeZone = &t, ZoneName(loc)
+	}
 	rg := Range{Type: RangeUnbounded, RecurrenceStart: &st}
 	switch {
 	case o.Count > 0:
