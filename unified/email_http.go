@@ -91,50 +91,42 @@ func queryBodyType(r *http.Request) (email.BodyType, error) {
 
 // GET /email/messages and /email/folders/{folderId}/messages.
 func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	p := MessageList{Q: r.URL.Query().Get("q"), PageToken: r.URL.Query().Get("pageToken"), FolderID: r.PathValue("folderId")}
-	if p.Limit, err = queryInt(r, "limit"); err == nil {
-		if p.BodyType, err = queryBodyType(r); err == nil {
-			p.IncludeTrashAndJunk, err = queryBool(r, "includeTrashAndJunk")
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (MessagePage, error) {
+		p := MessageList{Q: r.URL.Query().Get("q"), PageToken: r.URL.Query().Get("pageToken"), FolderID: r.PathValue("folderId")}
+		var err error
+		if p.Limit, err = queryInt(r, "limit"); err != nil {
+			return MessagePage{}, err
 		}
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	page, err := h.Email().ListMessages(r.Context(), ref, p)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, page)
+		if p.BodyType, err = queryBodyType(r); err != nil {
+			return MessagePage{}, err
+		}
+		if p.IncludeTrashAndJunk, err = queryBool(r, "includeTrashAndJunk"); err != nil {
+			return MessagePage{}, err
+		}
+		return h.Email().ListMessages(r.Context(), ref, p)
+	})
 }
 
 // GET /email/messages/{id}.
 func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (email.Message, error) {
+		opts, err := getOptions(r)
+		if err != nil {
+			return email.Message{}, err
+		}
+		return h.Email().GetMessage(r.Context(), ref, r.PathValue("id"), opts)
+	})
+}
+
+// getOptions reads bodyType and loadInlines.
+func getOptions(r *http.Request) (email.GetOptions, error) {
 	var opts email.GetOptions
-	if opts.BodyType, err = queryBodyType(r); err == nil {
-		opts.LoadInlines, err = queryBool(r, "loadInlines")
+	var err error
+	if opts.BodyType, err = queryBodyType(r); err != nil {
+		return opts, err
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	m, err := h.Email().GetMessage(r.Context(), ref, r.PathValue("id"), opts)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, m)
+	opts.LoadInlines, err = queryBool(r, "loadInlines")
+	return opts, err
 }
 
 // GET /email/messages/{id}/raw: the RFC 822 message as text/plain (the
@@ -161,28 +153,32 @@ func (h *Handler) rawMessage(w http.ResponseWriter, r *http.Request) {
 
 // POST /email/messages: send; 201 with the ids when known.
 func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	serve(h, w, r, http.StatusCreated, func(ref AccountRef) (SendResponse, error) {
+		msg, err := h.outgoing(w, r)
+		if err != nil {
+			return SendResponse{}, err
+		}
+		return h.Email().SendMessage(r.Context(), ref, msg)
+	})
+}
+
+// outgoing reads the bodyType and returnIds parameters and the
+// OutgoingEmail body of a send or reply.
+func (h *Handler) outgoing(w http.ResponseWriter, r *http.Request) (email.OutgoingMessage, error) {
 	var msg email.OutgoingMessage
-	if msg.BodyType, err = queryBodyType(r); err == nil {
-		msg.ReturnIDs, err = queryBool(r, "returnIds")
+	var err error
+	if msg.BodyType, err = queryBodyType(r); err != nil {
+		return msg, err
 	}
-	if err == nil {
-		err = h.decode(w, r, h.maxSend, &msg)
+	if msg.ReturnIDs, err = queryBool(r, "returnIds"); err != nil {
+		return msg, err
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	bt, ids := msg.BodyType, msg.ReturnIDs
+	if err := h.decode(w, r, h.maxSend, &msg); err != nil {
+		return msg, err
 	}
-	res, err := h.Email().SendMessage(r.Context(), ref, msg)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusCreated, res)
+	msg.BodyType, msg.ReturnIDs = bt, ids
+	return msg, nil
 }
 
 // decode reads a JSON body of at most limit bytes; a larger one is 413.
@@ -207,136 +203,72 @@ type okResponse struct {
 
 // POST /email/messages/{id}/status.
 func (h *Handler) updateMessage(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var upd email.StatusUpdate
-	if err := h.decode(w, r, maxStatusBody, &upd); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.Email().UpdateMessage(r.Context(), ref, r.PathValue("id"), upd); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, okResponse{Status: "Ok"})
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (okResponse, error) {
+		upd, err := body[email.StatusUpdate](h, w, r, maxStatusBody)
+		if err != nil {
+			return okResponse{}, err
+		}
+		return okResponse{Status: "Ok"}, h.Email().UpdateMessage(r.Context(), ref, r.PathValue("id"), upd)
+	})
 }
 
 // DELETE /email/messages/{id}: to the trash.
 func (h *Handler) trashMessage(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.Email().TrashMessage(r.Context(), ref, r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, okResponse{Status: "Ok"})
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (okResponse, error) {
+		return okResponse{Status: "Ok"}, h.Email().TrashMessage(r.Context(), ref, r.PathValue("id"))
+	})
 }
 
 // GET /email/messages/{id}/attachments/{attId}.
 func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	a, err := h.Email().GetAttachment(r.Context(), ref, r.PathValue("id"), r.PathValue("attId"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, a)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (email.Attachment, error) {
+		return h.Email().GetAttachment(r.Context(), ref, r.PathValue("id"), r.PathValue("attId"))
+	})
 }
 
 // GET /email/folders.
 func (h *Handler) listFolders(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	page, err := h.Email().ListFolders(r.Context(), ref, r.URL.Query().Get("pageToken"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, page)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (FolderPage, error) {
+		return h.Email().ListFolders(r.Context(), ref, r.URL.Query().Get("pageToken"))
+	})
 }
 
 // GET /email/folders/wellKnown.
 func (h *Handler) wellKnownFolders(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	wk, err := h.Email().WellKnownFolders(r.Context(), ref)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, wk)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (email.WellKnownFolders, error) {
+		return h.Email().WellKnownFolders(r.Context(), ref)
+	})
 }
 
 // POST /email/sync.
 func (h *Handler) startSync(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	days, err := queryInt(r, "daysWithin")
-	var bt email.BodyType
-	if err == nil {
-		bt, err = queryBodyType(r)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	st, err := h.Email().StartSync(r.Context(), ref, days, bt)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, st)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (SyncStatus, error) {
+		days, err := queryInt(r, "daysWithin")
+		if err != nil {
+			return SyncStatus{}, err
+		}
+		bt, err := queryBodyType(r)
+		if err != nil {
+			return SyncStatus{}, err
+		}
+		return h.Email().StartSync(r.Context(), ref, days, bt)
+	})
 }
 
 // GET /email/sync/updated.
 func (h *Handler) syncUpdated(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	page, err := h.Email().SyncUpdated(r.Context(), ref, q.Get("deltaToken"), q.Get("pageToken"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, page)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (MessagePage, error) {
+		q := r.URL.Query()
+		return h.Email().SyncUpdated(r.Context(), ref, q.Get("deltaToken"), q.Get("pageToken"))
+	})
 }
 
 // GET /email/sync/deleted.
 func (h *Handler) syncDeleted(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	page, err := h.Email().SyncDeleted(r.Context(), ref, q.Get("deltaToken"), q.Get("pageToken"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, page)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (DeletedPage, error) {
+		q := r.URL.Query()
+		return h.Email().SyncDeleted(r.Context(), ref, q.Get("deltaToken"), q.Get("pageToken"))
+	})
 }
 
 // POST /email/messages/{id}/reply?bodyType&returnIds&replyAll: 200 with
@@ -344,54 +276,32 @@ func (h *Handler) syncDeleted(w http.ResponseWriter, r *http.Request) {
 // (not in the Aurinko spec) fills the recipients of a reply without any
 // with the parent's other recipients too.
 func (h *Handler) replyMessage(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var msg email.OutgoingMessage
-	var all bool
-	if msg.BodyType, err = queryBodyType(r); err == nil {
-		if msg.ReturnIDs, err = queryBool(r, "returnIds"); err == nil {
-			all, err = queryBool(r, "replyAll")
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (SendResponse, error) {
+		all, err := queryBool(r, "replyAll")
+		if err != nil {
+			return SendResponse{}, err
 		}
-	}
-	if err == nil {
-		err = h.decode(w, r, h.maxSend, &msg)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	res, err := h.Email().Reply(r.Context(), ref, r.PathValue("id"), msg, all)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, res)
+		msg, err := h.outgoing(w, r)
+		if err != nil {
+			return SendResponse{}, err
+		}
+		return h.Email().Reply(r.Context(), ref, r.PathValue("id"), msg, all)
+	})
 }
 
 // GET /email/conversations/{threadId}?bodyType&pageToken&limit.
 func (h *Handler) conversation(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	p := ConversationList{PageToken: r.URL.Query().Get("pageToken")}
-	if p.Limit, err = queryInt(r, "limit"); err == nil {
-		p.BodyType, err = queryBodyType(r)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	page, err := h.Email().Conversation(r.Context(), ref, r.PathValue("threadId"), p)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, page)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (MessagePage, error) {
+		p := ConversationList{PageToken: r.URL.Query().Get("pageToken")}
+		var err error
+		if p.Limit, err = queryInt(r, "limit"); err != nil {
+			return MessagePage{}, err
+		}
+		if p.BodyType, err = queryBodyType(r); err != nil {
+			return MessagePage{}, err
+		}
+		return h.Email().Conversation(r.Context(), ref, r.PathValue("threadId"), p)
+	})
 }
 
 // outgoingDraft reads the bodyType parameter and the OutgoingEmail body of
@@ -411,99 +321,53 @@ func (h *Handler) outgoingDraft(w http.ResponseWriter, r *http.Request) (email.O
 
 // POST /email/drafts?bodyType: 200 with the EmailDraftResponse.
 func (h *Handler) createDraft(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	msg, err := h.outgoingDraft(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d, err := h.Email().CreateDraft(r.Context(), ref, msg)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, d)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (email.Draft, error) {
+		msg, err := h.outgoingDraft(w, r)
+		if err != nil {
+			return email.Draft{}, err
+		}
+		return h.Email().CreateDraft(r.Context(), ref, msg)
+	})
 }
 
 // GET /email/drafts/{draftId}?bodyType&loadInlines: the EmailDraft.
 func (h *Handler) getDraft(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var opts email.GetOptions
-	if opts.BodyType, err = queryBodyType(r); err == nil {
-		opts.LoadInlines, err = queryBool(r, "loadInlines")
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d, err := h.Email().GetDraft(r.Context(), ref, r.PathValue("draftId"), opts)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, d)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (DraftMessage, error) {
+		opts, err := getOptions(r)
+		if err != nil {
+			return DraftMessage{}, err
+		}
+		return h.Email().GetDraft(r.Context(), ref, r.PathValue("draftId"), opts)
+	})
 }
 
 // PUT /email/drafts/{draftId}?bodyType: 200 with the EmailDraftResponse.
 func (h *Handler) updateDraft(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	msg, err := h.outgoingDraft(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d, err := h.Email().UpdateDraft(r.Context(), ref, r.PathValue("draftId"), msg)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, d)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (email.Draft, error) {
+		msg, err := h.outgoingDraft(w, r)
+		if err != nil {
+			return email.Draft{}, err
+		}
+		return h.Email().UpdateDraft(r.Context(), ref, r.PathValue("draftId"), msg)
+	})
 }
 
 // DELETE /email/drafts/{draftId}: 200 {"status":"Ok"}.
 func (h *Handler) deleteDraft(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.Email().DeleteDraft(r.Context(), ref, r.PathValue("draftId")); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, okResponse{Status: "Ok"})
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (okResponse, error) {
+		return okResponse{Status: "Ok"}, h.Email().DeleteDraft(r.Context(), ref, r.PathValue("draftId"))
+	})
 }
 
 // POST /email/drafts/{draftId}/send: 200 with the EmailDraftSendResponse.
 // Scheduled sending (sendTime) is not supported (400); the optional
 // DraftSendDetails body (tracking) is read and ignored.
 func (h *Handler) sendDraft(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.ref(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if r.URL.Query().Get("sendTime") != "" {
-		h.fail(w, r, apierr.New(apierr.InvalidInput, "scheduled sending (sendTime) is not supported"))
-		return
-	}
-	_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxStatusBody))
-	res, err := h.Email().SendDraft(r.Context(), ref, r.PathValue("draftId"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeJSON(w, http.StatusOK, res)
+	serve(h, w, r, http.StatusOK, func(ref AccountRef) (DraftSendResponse, error) {
+		if r.URL.Query().Get("sendTime") != "" {
+			return DraftSendResponse{}, apierr.New(apierr.InvalidInput, "scheduled sending (sendTime) is not supported")
+		}
+		_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxStatusBody))
+		return h.Email().SendDraft(r.Context(), ref, r.PathValue("draftId"))
+	})
 }
