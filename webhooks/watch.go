@@ -549,7 +549,9 @@ func (s *Service) dispatch(ctx context.Context, stype string, ev provider.PushEv
 	if providerID == "" {
 		providerID = ev.AccountEmail
 	}
-	if providerID == "" {
+	if !plausibleProviderID(providerID) {
+		// Graph notifications are not authenticated before the client
+		// state check: an id no provider issues costs no store lookups.
 		return nil
 	}
 	apps, err := s.store.ListApps(ctx, store.StringPage{Limit: store.MaxPageLimit})
@@ -592,4 +594,23 @@ func (s *Service) clientStateMatches(sub store.Subscription, got string) bool {
 		return false
 	}
 	return subtle.ConstantTimeCompare(want, []byte(got)) == 1
+}
+
+// maxProviderIDLength bounds a provider subscription id or mailbox address
+// read from a push (Graph's are GUIDs, Gmail's addresses).
+const maxProviderIDLength = 320
+
+// plausibleProviderID reports whether id could be a provider subscription
+// id or a mailbox address: 1 to maxProviderIDLength printable ASCII
+// characters.
+func plausibleProviderID(id string) bool {
+	if id == "" || len(id) > maxProviderIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= 0x20 || id[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -303,9 +303,11 @@ func TestWatch_pushSubscriptionRenewedBeforeExpiryAndRecreated(t *testing.T) {
 	if got := f.ids(); !slices.Equal(got, []string{"updated:p1"}) {
 		t.Fatalf("after a push: %v", got)
 	}
-	// A forged one does not; nor does an unknown service type.
+	// A forged one does not; nor does an unknown service type, nor an id
+	// no provider issues (too long, or with control bytes).
 	f.feed.add("p2", "updated")
-	for _, u := range []string{"/v1/webhooks/push/Fake?sub=ps-1&state=forged", "/v1/webhooks/push/Fake?sub=ps-9&state=" + state, "/v1/webhooks/push/Other?sub=ps-1&state=" + state} {
+	for _, u := range []string{"/v1/webhooks/push/Fake?sub=" + strings.Repeat("x", 400) + "&state=" + state,
+		"/v1/webhooks/push/Fake?sub=ps-1%0A&state=" + state, "/v1/webhooks/push/Fake?sub=ps-1&state=forged", "/v1/webhooks/push/Fake?sub=ps-9&state=" + state, "/v1/webhooks/push/Other?sub=ps-1&state=" + state} {
 		resp, err := http.Post(f.push.URL+u, "application/json", nil)
 		if err != nil {
 			t.Fatal(err)
