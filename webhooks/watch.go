@@ -554,9 +554,18 @@ func (s *Service) dispatch(ctx context.Context, stype string, ev provider.PushEv
 		// state check: an id no provider issues costs no store lookups.
 		return nil
 	}
-	apps, err := s.store.ListApps(ctx, store.StringPage{Limit: store.MaxPageLimit})
-	if err != nil {
-		return err
+	// The push names no app: look in every app's index, page by page.
+	var apps []store.App
+	for page := (store.StringPage{Limit: store.MaxPageLimit}); ; {
+		batch, err := s.store.ListApps(ctx, page)
+		if err != nil {
+			return err
+		}
+		apps = append(apps, batch...)
+		if len(batch) < page.Limit {
+			break
+		}
+		page.After = batch[len(batch)-1].ID
 	}
 	for _, app := range apps {
 		ids, err := s.pushSubscribers(ctx, app.ID, stype, providerID)
